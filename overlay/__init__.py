@@ -1,0 +1,49 @@
+"""overlay: a real-time disclosure layer for synthetic video.
+
+Every frame from a source gets an invisible watermark, a persistent "AI-generated" banner
+and a visible per-frame mark before any sink (virtual camera, recording) sees it.
+"""
+
+from __future__ import annotations
+
+import os
+
+# OpenCV's video back-ends print a warning for every camera index they probe; the CLI
+# reports failures itself, in one line.
+os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+
+from overlay.config import BannerConfig, OutputConfig
+from overlay.errors import (
+    ConfigError,
+    ConsentError,
+    FrameFormatError,
+    OverlayError,
+    ProvenanceError,
+    SinkError,
+    SourceError,
+    StampError,
+)
+from overlay.frames import BGRImage, Frame, StampedFrame
+from overlay.pipeline import Pipeline
+from overlay.session import Session
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BGRImage",
+    "BannerConfig",
+    "ConfigError",
+    "ConsentError",
+    "Frame",
+    "FrameFormatError",
+    "OutputConfig",
+    "OverlayError",
+    "Pipeline",
+    "ProvenanceError",
+    "Session",
+    "SinkError",
+    "SourceError",
+    "StampError",
+    "StampedFrame",
+    "__version__",
+]

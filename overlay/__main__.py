@@ -1,0 +1,5 @@
+"""``python -m overlay``."""
+
+from overlay.cli import main
+
+raise SystemExit(main())

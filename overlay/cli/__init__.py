@@ -1,0 +1,75 @@
+"""The ``overlay`` command: ``main(argv) -> int``.
+
+Each sub-command lives in its own module here with ``add_parser(subparsers)`` and
+``run(args) -> int``. Errors the library raises on purpose (OverlayError) become one line
+on stderr and exit code 2; so do bad flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from overlay import __version__
+from overlay.errors import OverlayError
+
+__all__ = ["main"]
+
+#: Sub-command modules, in the order ``--help`` lists them.
+COMMANDS: tuple[str, ...] = ("run", "doctor", "bench")
+
+EXIT_ERROR = 2
+
+
+class UsageError(Exception):
+    """Bad command-line words."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line instead of usage + message."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="overlay", description="Real-time AI-disclosure layer for video.")
+    parser.add_argument("--version", action="version", version=f"overlay {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for name in COMMANDS:
+        importlib.import_module(f"overlay.cli.{name}").add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_ERROR
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="overlay: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+    if args.command is None:
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        code: int = args.func(args)
+        return code
+    except OverlayError as exc:
+        print(f"overlay: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("overlay: stopped", file=sys.stderr)
+        return 130

@@ -1,0 +1,134 @@
+"""``overlay doctor``: checks this system's virtual-camera prerequisites and prints fixes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Check", "add_parser", "linux_checks", "run"]
+
+V4L2_INSTALL = (
+    "sudo apt install v4l2loopback-dkms (Debian/Ubuntu) or your distribution's v4l2loopback package"
+)
+V4L2_LOAD = 'sudo modprobe v4l2loopback devices=1 exclusive_caps=1 card_label="overlay"'
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One prerequisite: what was checked, whether it holds, and the fix when it does not."""
+
+    what: str
+    ok: bool
+    detail: str = ""
+    fix: str = ""
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "doctor",
+        help="check the virtual-camera set-up and print the fix for each problem",
+    )
+    p.set_defaults(func=run)
+
+
+def linux_checks(sys_root: Path = Path("/sys"), dev_root: Path = Path("/dev")) -> list[Check]:
+    """The v4l2loopback checks, reading ``sys_root`` and ``dev_root`` (swappable for tests)."""
+    checks: list[Check] = []
+    module = sys_root / "module" / "v4l2loopback"
+    loaded = module.is_dir()
+    checks.append(
+        Check(
+            "v4l2loopback kernel module loaded",
+            loaded,
+            "loaded" if loaded else "not loaded",
+            "" if loaded else f"install it ({V4L2_INSTALL}), then load it: {V4L2_LOAD}",
+        )
+    )
+    nodes: list[Path] = []
+    for entry in sorted((sys_root / "devices" / "virtual" / "video4linux").glob("video*")):
+        nodes.append(dev_root / entry.name)
+    checks.append(
+        Check(
+            "a v4l2loopback device node exists",
+            bool(nodes),
+            ", ".join(map(str, nodes)) or "none",
+            "" if nodes else f"load the module with a device: {V4L2_LOAD}",
+        )
+    )
+    if nodes:
+        writable = [n for n in nodes if os.access(n, os.R_OK | os.W_OK)]
+        checks.append(
+            Check(
+                "the device node is writable by you",
+                bool(writable),
+                ", ".join(map(str, writable)) or "no access",
+                ""
+                if writable
+                else "add yourself to the video group: sudo usermod -aG video $USER "
+                "(then log out and in)",
+            )
+        )
+    caps_file = module / "parameters" / "exclusive_caps"
+    if loaded:
+        caps = caps_file.read_text().strip() if caps_file.exists() else ""
+        ok = bool(caps) and all(c in {"Y", "1"} for c in caps.replace(",", " ").split())
+        checks.append(
+            Check(
+                "exclusive_caps=1 (Chrome, Meet and Zoom only list the camera with it)",
+                ok,
+                caps or "unknown",
+                "" if ok else f"reload the module: sudo modprobe -r v4l2loopback && {V4L2_LOAD}",
+            )
+        )
+    return checks
+
+
+def other_os_checks(platform: str) -> list[Check]:
+    """Windows and macOS: the OBS virtual camera (pyvirtualcam's backend there)."""
+    checks: list[Check] = []
+    try:
+        import pyvirtualcam
+
+        with pyvirtualcam.Camera(640, 360, 30, fmt=pyvirtualcam.PixelFormat.BGR) as cam:
+            checks.append(Check("a virtual camera opens", True, f"{cam.device} ({cam.backend})"))
+    except Exception as exc:  # pyvirtualcam raises RuntimeError listing every backend
+        fix = (
+            "install OBS Studio 26.1 or newer and start its virtual camera once "
+            "(Start Virtual Camera), then stop it"
+        )
+        if platform == "darwin":
+            fix = "install OBS Studio 30 or newer and allow its camera extension in System Settings"
+        checks.append(Check("a virtual camera opens", False, str(exc).replace("\n", "; "), fix))
+    if platform == "win32":
+        checks.append(
+            Check(
+                "note: OBS's virtual camera is a single device",
+                True,
+                "if your face-swap tool already sends to the OBS virtual camera, overlay cannot "
+                "use it as well; capture the tool's window instead (--source window:TITLE) or "
+                "use the Unity Capture backend (--backend unitycapture)",
+            )
+        )
+    return checks
+
+
+def run(args: argparse.Namespace) -> int:
+    checks = linux_checks() if sys.platform.startswith("linux") else other_os_checks(sys.platform)
+    for c in checks:
+        mark = "ok  " if c.ok else "FAIL"
+        print(f"[{mark}] {c.what}: {c.detail}")
+        if c.fix:
+            print(f"       fix: {c.fix}")
+    failed = [c for c in checks if not c.ok]
+    if failed:
+        print(
+            f"{len(failed)} problem(s); until they are fixed 'overlay run' records to a "
+            "file instead."
+        )
+        return 1
+    print("the virtual camera is ready: overlay run --sink vcam")
+    return 0

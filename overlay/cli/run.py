@@ -1,0 +1,178 @@
+"""``overlay run``: a source, disclosed, to the virtual camera or a recording."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from overlay.cli.common import (
+    add_banner_options,
+    add_output_options,
+    banner_from_args,
+    output_from_args,
+)
+from overlay.config import parse_size
+from overlay.errors import ConfigError, SinkError, SourceError
+from overlay.pipeline import Pipeline
+from overlay.session import Session
+from overlay.sinks import FrameSink, SinkOptions, open_sink
+from overlay.sinks.file import default_recording_path
+from overlay.sources import FrameSource, SourceOptions, open_source
+
+__all__ = ["add_parser", "build_pipeline", "run"]
+
+log = logging.getLogger("overlay")
+
+#: The source used when no camera opens (the embedded default).
+DEFAULT_SOURCE = "synthetic"
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "run",
+        help="disclose a source and send it to a virtual camera or a recording",
+        description="Stamp every frame (watermark, banner, per-frame mark) and send it on. "
+        "With no flags: the webcam if one opens, else a synthetic scene; the virtual "
+        "camera if one is available, else a recording in the current folder.",
+    )
+    p.add_argument(
+        "--source",
+        metavar="S",
+        help="synthetic | webcam[:N] | file:PATH | device:PATH_OR_INDEX | pipe: | avatar",
+    )
+    p.add_argument(
+        "--sink",
+        metavar="K",
+        action="append",
+        help="vcam | file:PATH.mp4 | preview | null (repeatable)",
+    )
+    add_output_options(p)
+    limit = p.add_mutually_exclusive_group()
+    limit.add_argument("--frames", type=int, metavar="N", help="stop after N frames")
+    limit.add_argument("--seconds", type=float, metavar="S", help="stop after S seconds")
+    add_banner_options(p)
+    p.add_argument("--no-pace", action="store_true", help="run as fast as possible (measurement)")
+    p.add_argument("--no-loop", action="store_true", help="end with the file instead of looping")
+    p.add_argument(
+        "--pipe-size", metavar="WxH", help="frame size of raw BGR frames on stdin (pipe:)"
+    )
+    p.add_argument("--device", help="virtual camera device, e.g. /dev/video2")
+    p.add_argument("--backend", help="pyvirtualcam backend: v4l2loopback, obs, unitycapture")
+    p.add_argument(
+        "--mirror", action="store_true", help="mirror the local preview (never the output)"
+    )
+    p.add_argument(
+        "--json", action="store_true", help="print the final statistics as JSON on stdout"
+    )
+    p.set_defaults(func=run)
+
+
+def _check_limits(args: argparse.Namespace) -> None:
+    if args.frames is not None and args.frames < 1:
+        raise ConfigError(f"--frames {args.frames} must be 1 or more")
+    if args.seconds is not None and not args.seconds > 0:
+        raise ConfigError(f"--seconds {args.seconds} must be more than 0")
+
+
+def _default_source(options: SourceOptions) -> FrameSource:
+    try:
+        source = open_source("webcam:0", options)
+        source.open()
+        return source
+    except SourceError as exc:
+        log.info("no webcam (%s); using the %s source", exc, DEFAULT_SOURCE)
+        return open_source(DEFAULT_SOURCE, options)
+
+
+def _default_sinks(options: SinkOptions) -> list[FrameSink]:
+    try:
+        return [open_sink("vcam", options)]
+    except SinkError as exc:
+        path = default_recording_path(options.session.id)
+        log.info("%s", exc)
+        log.info("recording to %s instead", path)
+        return [open_sink(f"file:{path}", options)]
+
+
+@contextlib.contextmanager
+def build_pipeline(args: argparse.Namespace) -> Iterator[Pipeline]:
+    """Session, source, sinks and pipeline from parsed ``run`` arguments; closes all on exit."""
+    output = output_from_args(args)
+    banner = banner_from_args(args)
+    session = Session(size=output.size, fps=output.fps)
+    pipe_size = parse_size(args.pipe_size, "--pipe-size") if args.pipe_size else None
+    src_options = SourceOptions(
+        size=output.size, fps=output.fps, loop=not args.no_loop, pipe_size=pipe_size
+    )
+    sink_options = SinkOptions(
+        session=session,
+        device=args.device,
+        backend=args.backend,
+        extra={"mirror": args.mirror},
+    )
+    source = open_source(args.source, src_options) if args.source else _default_source(src_options)
+    sinks: list[FrameSink] = []
+    try:
+        source.open()
+        if args.sink:
+            for spec in args.sink:
+                sinks.append(open_sink(spec, sink_options))
+        else:
+            sinks = _default_sinks(sink_options)
+        pipeline = Pipeline(source, sinks, session=session, banner=banner)
+    except BaseException:
+        closables: list[FrameSource | FrameSink] = [*sinks, source]
+        for thing in closables:
+            with contextlib.suppress(Exception):
+                thing.close()
+        raise
+    with pipeline:
+        yield pipeline
+
+
+@contextlib.contextmanager
+def _stop_on_signals(pipeline: Pipeline) -> Iterator[None]:
+    """Ctrl-C / SIGTERM end the run cleanly (recordings are finished, devices released)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        log.info("stopping")
+        pipeline.stop()
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def run(args: argparse.Namespace) -> int:
+    _check_limits(args)
+    with build_pipeline(args) as pipeline:
+        s = pipeline.session
+        log.info(
+            "session %s: %s -> %s at %dx%d, %g fps",
+            s.id,
+            pipeline.source.spec,
+            ", ".join(k.spec for k in pipeline.sinks),
+            s.width,
+            s.height,
+            s.fps,
+        )
+        with _stop_on_signals(pipeline):
+            stats = pipeline.run(frames=args.frames, seconds=args.seconds, pace=not args.no_pace)
+    if args.json:
+        print(json.dumps({"session_id": s.id, **stats.as_dict()}))
+    else:
+        print(stats.format(), file=sys.stderr)
+    return 0

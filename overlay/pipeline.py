@@ -1,0 +1,394 @@
+"""The pipeline: source -> fit to the output size -> stamps -> sinks.
+
+``step()`` moves exactly one frame, synchronously, with no threads (tests drive it).
+``run()`` adds a capture thread, pacing to the output rate, and the fail-closed rules:
+when the source stalls longer than ``stall_timeout`` or fails, or a stamp raises, the
+sinks receive the labelled slate at the output rate instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Self
+
+import cv2
+import numpy as np
+
+from overlay.config import BannerConfig
+from overlay.errors import FrameFormatError, OverlayError, SourceError, StampError
+from overlay.frames import BGRImage, Frame, StampedFrame
+from overlay.session import Session
+from overlay.sinks.base import FrameSink
+from overlay.slate import render_slate
+from overlay.sources.base import FrameSource
+from overlay.stamps import Stamp, StampChain, default_stamps
+from overlay.stats import Stats, StatsRecorder
+
+__all__ = ["Fitter", "Pipeline"]
+
+log = logging.getLogger(__name__)
+
+
+class Fitter:
+    """Copies source images into the output buffer, letterboxed (never cropped)."""
+
+    def __init__(self, out: BGRImage) -> None:
+        self.out = out
+        self._geometry: tuple[tuple[int, int], tuple[int, int, int, int]] | None = None
+
+    def fit(self, image: BGRImage) -> None:
+        out = self.out
+        if image.shape == out.shape:
+            np.copyto(out, image)
+            return
+        sh, sw = image.shape[:2]
+        if self._geometry is None or self._geometry[0] != (sw, sh):
+            oh, ow = out.shape[:2]
+            scale = min(ow / sw, oh / sh)
+            w = max(1, min(ow, round(sw * scale)))
+            h = max(1, min(oh, round(sh * scale)))
+            x, y = (ow - w) // 2, (oh - h) // 2
+            out[:] = 0  # black bars, painted once per geometry
+            self._geometry = ((sw, sh), (x, y, w, h))
+        x, y, w, h = self._geometry[1]
+        interp = cv2.INTER_AREA if w < sw else cv2.INTER_LINEAR
+        out[y : y + h, x : x + w] = cv2.resize(image, (w, h), interpolation=interp)
+
+
+class _Latest:
+    """Holds only the newest live frame; counts the ones replaced before use."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._frame: Frame | None = None
+        self.dropped = 0
+
+    def put(self, frame: Frame) -> None:
+        with self._cond:
+            if self._frame is not None:
+                self.dropped += 1
+            self._frame = frame
+            self._cond.notify()
+
+    def take(self, timeout: float) -> Frame | None:
+        with self._cond:
+            if self._frame is None and timeout > 0:
+                self._cond.wait(timeout)
+            frame, self._frame = self._frame, None
+            return frame
+
+
+class _Fifo:
+    """A small bounded queue for sources read in order (files, pipes, synthetic)."""
+
+    def __init__(self, size: int, stop: threading.Event) -> None:
+        self._q: queue.Queue[Frame] = queue.Queue(size)
+        self._stop = stop
+        self.dropped = 0
+
+    def put(self, frame: Frame) -> None:
+        while not self._stop.is_set():
+            try:
+                self._q.put(frame, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def take(self, timeout: float) -> Frame | None:
+        try:
+            return self._q.get(timeout=timeout) if timeout > 0 else self._q.get_nowait()
+        except queue.Empty:
+            return None
+
+    def empty(self) -> bool:
+        return self._q.empty()
+
+
+class Pipeline:
+    """Turns a source into disclosed frames for the sinks.
+
+    Args:
+        source: where frames come from.
+        sinks: where stamped frames go (one or more).
+        session: the session (output size, fps, id).
+        banner: the banner settings (used for the default stamps and the slate).
+        stamps: the stamps in order; default: watermark, banner, mark.
+        stall_timeout: seconds without a new source frame before the slate takes over.
+
+    Use it as a context manager: leaving closes the source and every sink (a recording is
+    finished, playable, up to its last frame).
+    """
+
+    def __init__(
+        self,
+        source: FrameSource,
+        sinks: Sequence[FrameSink],
+        *,
+        session: Session,
+        banner: BannerConfig | None = None,
+        stamps: Sequence[Stamp] | None = None,
+        stall_timeout: float = 0.5,
+        queue_size: int = 2,
+    ) -> None:
+        if not sinks:
+            raise ValueError("a Pipeline needs at least one sink")
+        self.source = source
+        self.sinks = list(sinks)
+        self.session = session
+        self.banner = banner or BannerConfig()
+        self.chain = StampChain(
+            session, stamps if stamps is not None else default_stamps(session, self.banner)
+        )
+        self.stall_timeout = stall_timeout
+        self.queue_size = queue_size
+        w, h = session.size
+        self._out: BGRImage = np.zeros((h, w, 3), np.uint8)
+        self._fitter = Fitter(self._out)
+        self._slate = render_slate(session.size, self.banner)
+        self._n = 0
+        self._stop = threading.Event()
+        self._stage_names = ["stamp:" + n for n in self.chain.names]
+        self._sink_names = [f"sink:{getattr(s, 'spec', type(s).__name__)}" for s in self.sinks]
+        self.recorder = StatsRecorder()
+        self._stamp_errors = 0
+        self._closed = False
+
+    # -- one frame -------------------------------------------------------------------
+    def step(self) -> StampedFrame | None:
+        """Read one source frame, stamp it and send it; None when the source has ended.
+
+        A source that fails (SourceError) yields the slate for this step.
+        """
+        self.source.open()
+        t0 = time.perf_counter()
+        try:
+            frame = self.source.read()
+        except FrameFormatError:
+            raise
+        except SourceError as exc:
+            log.warning("%s", exc)
+            return self._emit(None, time.monotonic())
+        self.recorder.stage("capture", (time.perf_counter() - t0) * 1e3)
+        if frame is None:
+            return None
+        return self._emit(frame, frame.timestamp)
+
+    def _emit(self, src: Frame | None, capture_ts: float) -> StampedFrame:
+        rec = self.recorder
+        clock = time.perf_counter
+        t0 = clock()
+        if src is not None:
+            self._fitter.fit(src.image)
+            t1 = clock()
+            rec.stage("fit", (t1 - t0) * 1e3)
+            try:
+                stamped = self.chain.apply(Frame(self._out, self._n, capture_ts))
+                for name, ms in zip(self._stage_names, self.chain.last_ms, strict=True):
+                    rec.stage(name, ms)
+            except StampError as exc:
+                self._stamp_errors += 1
+                if self._stamp_errors <= 3 or self._stamp_errors % 100 == 0:
+                    log.error("%s; sending the slate instead (%d so far)", exc, self._stamp_errors)
+                stamped = self._slate_frame(capture_ts)
+        else:
+            stamped = self._slate_frame(capture_ts)
+        for name, sink in zip(self._sink_names, self.sinks, strict=True):
+            ts = clock()
+            sink.send(stamped)
+            rec.stage(name, (clock() - ts) * 1e3)
+        rec.stage("total", (clock() - t0) * 1e3)
+        rec.frame_sent(capture_ts, stamped.slate)
+        self._n += 1
+        return stamped
+
+    def _slate_frame(self, capture_ts: float) -> StampedFrame:
+        np.copyto(self._out, self._slate)
+        frame = Frame(self._out, self._n, capture_ts)
+        try:
+            stamped = self.chain.apply(frame)
+        except StampError:
+            np.copyto(self._out, self._slate)
+            return self.chain.seal_slate(frame)
+        stamped.slate = True
+        return stamped
+
+    # -- the loop --------------------------------------------------------------------
+    def stop(self) -> None:
+        """Ask ``run()`` to end after the current frame (from any thread)."""
+        self._stop.set()
+
+    @property
+    def frames_sent(self) -> int:
+        return self._n
+
+    def stats(self) -> Stats:
+        """A snapshot of the statistics (any thread)."""
+        return self.recorder.snapshot()
+
+    def run(
+        self,
+        *,
+        frames: int | None = None,
+        seconds: float | None = None,
+        pace: bool = True,
+    ) -> Stats:
+        """Run until ``frames`` were sent, ``seconds`` passed, the source ended or ``stop()``.
+
+        Raises:
+            OverlayError: the source failed in a way a restart cannot fix (a file that will
+                not decode further, a frame of the wrong format).
+        """
+        self._stop.clear()
+        self.source.open()
+        live = bool(getattr(self.source, "live", False))
+        feed: _Latest | _Fifo = _Latest() if live else _Fifo(self.queue_size, self._stop)
+        ended = threading.Event()
+        fatal: list[BaseException] = []
+        capture_stop = threading.Event()
+        thread = threading.Thread(
+            target=self._capture,
+            args=(feed, ended, fatal, capture_stop),
+            name="overlay-capture",
+            daemon=True,
+        )
+        self.recorder.start()
+        thread.start()
+        try:
+            self._loop(feed, ended, fatal, frames, seconds, pace)
+        finally:
+            capture_stop.set()
+            self._stop.set()
+            thread.join(timeout=5.0)
+            if thread.is_alive():
+                log.warning("the capture thread did not stop within 5 s")
+            self.recorder.dropped = feed.dropped
+        if fatal:
+            raise fatal[0]
+        return self.stats()
+
+    def _loop(
+        self,
+        feed: _Latest | _Fifo,
+        ended: threading.Event,
+        fatal: list[BaseException],
+        frames: int | None,
+        seconds: float | None,
+        pace: bool,
+    ) -> None:
+        stall = self.stall_timeout
+        period = 1.0 / self.session.fps
+        start = time.monotonic()
+        # Wait briefly for the first frame so a healthy source does not start on the slate.
+        last = feed.take(stall)
+        last_new = time.monotonic()
+        if last is not None:
+            self._emit(last, last.timestamp)
+        next_tick = time.monotonic() + period
+        while not self._stop.is_set() and not fatal:
+            if frames is not None and self._n >= frames:
+                return
+            now = time.monotonic()
+            if seconds is not None and now - start >= seconds:
+                return
+            if pace:
+                if next_tick > now:
+                    if self._stop.wait(next_tick - now):
+                        return
+                    now = time.monotonic()
+                next_tick = max(next_tick + period, now - period)
+                new = feed.take(0)
+            else:
+                new = feed.take(stall)
+                now = time.monotonic()
+            if new is not None:
+                last, last_new = new, now
+                self.recorder.dropped = feed.dropped
+                self._emit(new, new.timestamp)
+                continue
+            if ended.is_set() and (isinstance(feed, _Latest) or feed.empty()):
+                return
+            if last is not None and pace and now - last_new <= stall:
+                self._emit(last, last.timestamp)  # repeat the newest frame; keeps the rate
+            elif now - last_new > stall or last is None:
+                self._emit(None, now)
+
+    def _capture(
+        self,
+        feed: _Latest | _Fifo,
+        ended: threading.Event,
+        fatal: list[BaseException],
+        stop: threading.Event,
+    ) -> None:
+        src = self.source
+        failing = False
+        while not stop.is_set():
+            t0 = time.perf_counter()
+            try:
+                frame = src.read()
+                if frame is None and src.live:
+                    raise SourceError(f"{src.spec} ended")
+            except FrameFormatError as exc:
+                fatal.append(exc)
+                return
+            except SourceError as exc:
+                if not src.restartable:
+                    fatal.append(exc)
+                    return
+                if not failing:
+                    log.warning("%s; sending the slate and retrying", exc)
+                    failing = True
+                if stop.wait(1.0):
+                    return
+                try:
+                    src.close()
+                    src.open()
+                except SourceError as again:
+                    log.debug("retry failed: %s", again)
+                continue
+            except Exception as exc:  # a bug in a source: stop the run, keep the message
+                fatal.append(exc)
+                return
+            if frame is None:
+                ended.set()
+                return
+            if failing:
+                log.warning("%s is back", src.spec)
+                failing = False
+            self.recorder.stage("capture", (time.perf_counter() - t0) * 1e3)
+            feed.put(frame)
+
+    # -- lifecycle -------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the source and every sink (each once; errors logged, the first re-raised)."""
+        if self._closed:
+            return
+        self._closed = True
+        errors: list[BaseException] = []
+        closables: list[FrameSource | FrameSink] = [self.source, *self.sinks]
+        for thing in closables:
+            try:
+                thing.close()
+            except Exception as exc:
+                log.error("closing %s failed: %s", getattr(thing, "spec", thing), exc)
+                errors.append(exc)
+        if errors:
+            err = errors[0]
+            if isinstance(err, OverlayError):
+                raise err
+            raise OverlayError(f"closing the pipeline failed: {err}") from err
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

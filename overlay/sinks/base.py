@@ -1,0 +1,99 @@
+"""The FrameSink protocol: sinks take stamped frames and nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Protocol, Self, runtime_checkable
+
+from overlay.config import OutputConfig
+from overlay.frames import StampedFrame
+from overlay.session import Session
+
+__all__ = ["BaseSink", "FrameSink", "SinkOptions"]
+
+
+@dataclass(frozen=True, slots=True)
+class SinkOptions:
+    """What a sink is built with.
+
+    Attributes:
+        session: the session (size, fps, id).
+        device: virtual camera device (``vcam``), e.g. /dev/video2.
+        backend: pyvirtualcam backend name (``vcam``), e.g. v4l2loopback, obs, unitycapture.
+        extra: further settings a sink may read (named by the sink's docs).
+    """
+
+    session: Session
+    device: str | None = None
+    backend: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def output(self) -> OutputConfig:
+        return OutputConfig(self.session.size, self.session.fps)
+
+
+@runtime_checkable
+class FrameSink(Protocol):
+    """Where stamped frames go. ``send`` raises TypeError for anything but a StampedFrame."""
+
+    spec: str
+
+    def send(self, frame: StampedFrame) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class BaseSink:
+    """Type and shape checks built once, idempotent close, context manager.
+
+    Subclasses implement ``_send`` and ``_close``.
+    """
+
+    spec = "?"
+
+    def __init__(self, size: tuple[int, int]) -> None:
+        w, h = size
+        self._shape = (h, w, 3)
+        self._closed = False
+
+    def send(self, frame: StampedFrame) -> None:
+        if not isinstance(frame, StampedFrame):
+            raise TypeError(
+                f"{self.spec} sink takes StampedFrame, got {type(frame).__name__}; frames "
+                "reach sinks only through the pipeline's stamps"
+            )
+        if frame.image.shape != self._shape:
+            raise ValueError(
+                f"{self.spec} sink expects frames of shape {self._shape}, got {frame.image.shape}"
+            )
+        if self._closed:
+            raise ValueError(f"{self.spec} sink is closed")
+        self._send(frame)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _send(self, frame: StampedFrame) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        pass

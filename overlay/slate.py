@@ -1,0 +1,32 @@
+"""The labelled slate sent in place of frames when the source stalls or a stamp fails."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from overlay.config import BannerConfig
+from overlay.frames import BGRImage
+from overlay.render import render_label
+from overlay.stamps.banner import banner_geometry
+
+__all__ = ["render_slate"]
+
+
+def render_slate(size: tuple[int, int], banner: BannerConfig) -> BGRImage:
+    """A dark frame that says "AI-generated video - source paused" and carries the banner.
+
+    The slate discloses by itself, so it can be sent even when a stamp is failing.
+    """
+    w, h = size
+    yy = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None]
+    shade = (38 + 22 * (1 - yy)).astype(np.uint8)
+    slate = np.repeat(np.repeat(shade[:, :, None], w, axis=1), 3, axis=2)
+    cap = max(8, round(min(w, h) * 0.06))
+    label = render_label(banner.slate_text, cap, plate_opacity=0.9)
+    if label.width > w * 0.92:
+        cap = max(6, int(cap * w * 0.92 / label.width))
+        label = render_label(banner.slate_text, cap, plate_opacity=0.9)
+    label.blender().blend(slate, (w - label.width) // 2, (h - label.height) // 2)
+    sprite, x, y = banner_geometry(banner, size)
+    sprite.blender().blend(slate, x, y)
+    return slate

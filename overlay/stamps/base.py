@@ -1,0 +1,74 @@
+"""The Stamp protocol and the chain that turns a frame into a StampedFrame."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from overlay.errors import StampError
+from overlay.frames import _SEAL, Frame, StampedFrame
+from overlay.session import Session
+
+__all__ = ["Stamp", "StampChain"]
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Stamp(Protocol):
+    """Draws one disclosure onto a frame, in place.
+
+    Style and static content go in the constructor (pre-rendered once); ``apply`` only
+    touches the pixels it must. Frames are the session's output size.
+    """
+
+    name: str
+
+    def apply(self, frame: Frame) -> Frame:
+        """Stamp ``frame.image`` in place and return the frame."""
+        ...
+
+
+class StampChain:
+    """Every stamp of a session, in order; the only maker of :class:`StampedFrame`.
+
+    Args:
+        session: the session whose id the stamped frames carry.
+        stamps: in order (watermark, banner, mark); at least one.
+    """
+
+    def __init__(self, session: Session, stamps: Sequence[Stamp]) -> None:
+        if not stamps:
+            raise ValueError("a StampChain needs at least one stamp")
+        self.session = session
+        self.stamps = tuple(stamps)
+        #: Milliseconds each stamp took on the last frame, in chain order.
+        self.last_ms = [0.0] * len(self.stamps)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.stamps)
+
+    def apply(self, frame: Frame) -> StampedFrame:
+        """Run every stamp on ``frame``.
+
+        Raises:
+            StampError: a stamp raised; the frame is unusable and must not be sent.
+        """
+        clock = time.perf_counter
+        for i, stamp in enumerate(self.stamps):
+            t0 = clock()
+            try:
+                frame = stamp.apply(frame)
+            except Exception as exc:
+                raise StampError(
+                    f"stamp {stamp.name!r} failed on frame {frame.index}: {exc}"
+                ) from exc
+            self.last_ms[i] = (clock() - t0) * 1e3
+        return StampedFrame(frame, self.session.id, slate=False, seal=_SEAL)
+
+    def seal_slate(self, frame: Frame) -> StampedFrame:
+        """Seal a slate whose pixels carry their own disclosure (used when a stamp fails)."""
+        return StampedFrame(frame, self.session.id, slate=True, seal=_SEAL)
