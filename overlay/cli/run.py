@@ -19,19 +19,13 @@ from overlay.cli.common import (
     output_from_args,
 )
 from overlay.config import parse_size
-from overlay.errors import ConfigError, SinkError, SourceError
+from overlay.errors import ConfigError
 from overlay.pipeline import Pipeline
-from overlay.session import Session
-from overlay.sinks import FrameSink, SinkOptions, open_sink
-from overlay.sinks.file import default_recording_path
-from overlay.sources import FrameSource, SourceOptions, open_source
+from overlay.runner import RunSettings, open_pipeline
 
-__all__ = ["add_parser", "build_pipeline", "run"]
+__all__ = ["add_parser", "run", "settings_from_args"]
 
 log = logging.getLogger("overlay")
-
-#: The source used when no camera opens (the embedded default).
-DEFAULT_SOURCE = "synthetic"
 
 
 def add_parser(sub: Any) -> None:
@@ -81,60 +75,19 @@ def _check_limits(args: argparse.Namespace) -> None:
         raise ConfigError(f"--seconds {args.seconds} must be more than 0")
 
 
-def _default_source(options: SourceOptions) -> FrameSource:
-    try:
-        source = open_source("webcam:0", options)
-        source.open()
-        return source
-    except SourceError as exc:
-        log.info("no webcam (%s); using the %s source", exc, DEFAULT_SOURCE)
-        return open_source(DEFAULT_SOURCE, options)
-
-
-def _default_sinks(options: SinkOptions) -> list[FrameSink]:
-    try:
-        return [open_sink("vcam", options)]
-    except SinkError as exc:
-        path = default_recording_path(options.session.id)
-        log.info("%s", exc)
-        log.info("recording to %s instead", path)
-        return [open_sink(f"file:{path}", options)]
-
-
-@contextlib.contextmanager
-def build_pipeline(args: argparse.Namespace) -> Iterator[Pipeline]:
-    """Session, source, sinks and pipeline from parsed ``run`` arguments; closes all on exit."""
-    output = output_from_args(args)
-    banner = banner_from_args(args)
-    session = Session(size=output.size, fps=output.fps)
-    pipe_size = parse_size(args.pipe_size, "--pipe-size") if args.pipe_size else None
-    src_options = SourceOptions(
-        size=output.size, fps=output.fps, loop=not args.no_loop, pipe_size=pipe_size
-    )
-    sink_options = SinkOptions(
-        session=session,
+def settings_from_args(args: argparse.Namespace) -> RunSettings:
+    """The run's settings from parsed ``run`` arguments (validated)."""
+    return RunSettings(
+        source=args.source,
+        sinks=tuple(args.sink or ()),
+        output=output_from_args(args),
+        banner=banner_from_args(args),
         device=args.device,
         backend=args.backend,
-        extra={"mirror": args.mirror},
+        loop=not args.no_loop,
+        pipe_size=parse_size(args.pipe_size, "--pipe-size") if args.pipe_size else None,
+        mirror=args.mirror,
     )
-    source = open_source(args.source, src_options) if args.source else _default_source(src_options)
-    sinks: list[FrameSink] = []
-    try:
-        source.open()
-        if args.sink:
-            for spec in args.sink:
-                sinks.append(open_sink(spec, sink_options))
-        else:
-            sinks = _default_sinks(sink_options)
-        pipeline = Pipeline(source, sinks, session=session, banner=banner)
-    except BaseException:
-        closables: list[FrameSource | FrameSink] = [*sinks, source]
-        for thing in closables:
-            with contextlib.suppress(Exception):
-                thing.close()
-        raise
-    with pipeline:
-        yield pipeline
 
 
 @contextlib.contextmanager
@@ -158,7 +111,7 @@ def _stop_on_signals(pipeline: Pipeline) -> Iterator[None]:
 
 def run(args: argparse.Namespace) -> int:
     _check_limits(args)
-    with build_pipeline(args) as pipeline:
+    with open_pipeline(settings_from_args(args)) as pipeline:
         s = pipeline.session
         log.info(
             "session %s: %s -> %s at %dx%d, %g fps",

@@ -1,0 +1,144 @@
+"""Assemble a disclosed session from settings: the one place the CLI and the app share.
+
+``open_pipeline(settings)`` picks the defaults (webcam if one opens, else the embedded
+source; the virtual camera if available, else a recording), opens the source and the
+sinks, and yields a ready :class:`~overlay.pipeline.Pipeline`; leaving closes it all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from overlay.config import BannerConfig, OutputConfig
+from overlay.errors import SinkError, SourceError
+from overlay.pipeline import Pipeline
+from overlay.session import Session
+from overlay.sinks import FrameSink, SinkOptions, open_sink
+from overlay.sinks.file import default_recording_path
+from overlay.sources import FrameSource, SourceOptions, open_source
+
+__all__ = ["DEFAULT_SOURCE", "RunSettings", "open_pipeline"]
+
+log = logging.getLogger("overlay")
+
+#: The source used when no camera opens (the embedded default).
+DEFAULT_SOURCE = "synthetic"
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """Everything a session is built from (the CLI's flags, the app's form).
+
+    Attributes:
+        source: a ``--source`` string; None: webcam if one opens, else DEFAULT_SOURCE.
+        sinks: ``--sink`` strings; empty: the virtual camera if one opens, else a recording
+            in ``recording_dir``.
+        output: output size and rate.
+        banner: banner settings.
+        device: virtual camera device.
+        backend: pyvirtualcam backend.
+        loop: files loop.
+        pipe_size: raw frame size for ``pipe:``.
+        mirror: mirror the local preview only.
+        likeness: image of the person the source shows (consent rules apply).
+        declared_generator: the source is a face-swap/generator output.
+        recording_dir: where the fallback recording goes (default: the current folder).
+    """
+
+    source: str | None = None
+    sinks: tuple[str, ...] = ()
+    output: OutputConfig = field(default_factory=OutputConfig)
+    banner: BannerConfig = field(default_factory=BannerConfig)
+    device: str | None = None
+    backend: str | None = None
+    loop: bool = True
+    pipe_size: tuple[int, int] | None = None
+    mirror: bool = False
+    likeness: str | None = None
+    declared_generator: bool = False
+    recording_dir: Path | None = None
+
+    def source_options(self) -> SourceOptions:
+        return SourceOptions(
+            size=self.output.size,
+            fps=self.output.fps,
+            loop=self.loop,
+            pipe_size=self.pipe_size,
+            likeness=self.likeness,
+            declared_generator=self.declared_generator,
+        )
+
+    def sink_options(self, session: Session) -> SinkOptions:
+        return SinkOptions(
+            session=session,
+            device=self.device,
+            backend=self.backend,
+            extra={"mirror": self.mirror},
+        )
+
+
+def _default_source(options: SourceOptions) -> FrameSource:
+    try:
+        source = open_source("webcam:0", options)
+        source.open()
+        return source
+    except SourceError as exc:
+        log.info("no webcam (%s); using the %s source", exc, DEFAULT_SOURCE)
+        return open_source(DEFAULT_SOURCE, options)
+
+
+def _default_sinks(options: SinkOptions, folder: Path | None) -> list[FrameSink]:
+    try:
+        return [open_sink("vcam", options)]
+    except SinkError as exc:
+        path = default_recording_path(options.session.id, folder)
+        log.info("%s", exc)
+        log.info("recording to %s instead", path)
+        return [open_sink(f"file:{path}", options)]
+
+
+@contextlib.contextmanager
+def open_pipeline(
+    settings: RunSettings,
+    *,
+    extra_sinks: Sequence[FrameSink] = (),
+    session: Session | None = None,
+) -> Iterator[Pipeline]:
+    """Open the source and sinks ``settings`` name and yield the pipeline; close all on exit.
+
+    Args:
+        settings: what to build.
+        extra_sinks: sinks the caller made (the app's preview), added after the others.
+        session: the session to use (default: a new one for ``settings.output``).
+    """
+    output = settings.output
+    session = session or Session(size=output.size, fps=output.fps)
+    src_options = settings.source_options()
+    sink_options = settings.sink_options(session)
+    source = (
+        open_source(settings.source, src_options)
+        if settings.source
+        else _default_source(src_options)
+    )
+    sinks: list[FrameSink] = []
+    try:
+        source.open()
+        if settings.sinks:
+            for spec in settings.sinks:
+                sinks.append(open_sink(spec, sink_options))
+        else:
+            sinks = _default_sinks(sink_options, settings.recording_dir)
+        sinks.extend(extra_sinks)
+        pipeline = Pipeline(source, sinks, session=session, banner=settings.banner)
+    except BaseException:
+        closables: list[FrameSource | FrameSink] = [*sinks, source]
+        for thing in closables:
+            with contextlib.suppress(Exception):
+                thing.close()
+        raise
+    with pipeline:
+        yield pipeline
