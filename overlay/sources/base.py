@@ -41,12 +41,16 @@ class FrameSource(Protocol):
 
     ``live`` sources (cameras) run at their own pace: the pipeline keeps only the newest
     frame. Other sources (files, pipes, synthetic) are read in order through a small queue.
-    ``restartable`` sources are closed and opened again when they fail.
+    ``restartable`` sources are closed and opened again when they fail. ``origin`` says
+    what the pixels are, for provenance and consent: ``camera`` (the user's own camera),
+    ``generator`` (a face-swap/avatar tool's output: devices, pipes, captured windows),
+    ``synthetic`` (rendered by overlay itself) or ``media`` (a file of unknown making).
     """
 
     spec: str
     live: bool
     restartable: bool
+    origin: str
 
     def open(self) -> None:
         """Acquire the device or file. Idempotent. Raises SourceError."""
@@ -75,6 +79,7 @@ class BaseSource:
     spec = "?"
     live = False
     restartable = False
+    origin = "media"
 
     def __init__(self) -> None:
         self._opened = False

@@ -95,6 +95,8 @@ def _index(arg: str | None, what: str) -> int:
 class WebcamSource(_CaptureSource):
     """``webcam[:N]``: camera number N (default 0) at the requested size and rate."""
 
+    origin = "camera"
+
     @classmethod
     def from_spec(cls, arg: str | None, options: SourceOptions) -> WebcamSource:
         n = _index(arg, "webcam")
@@ -106,6 +108,8 @@ class DeviceSource(_CaptureSource):
 
     Its frames are declared generator output (consent and provenance rules apply).
     """
+
+    origin = "generator"
 
     @classmethod
     def from_spec(cls, arg: str | None, options: SourceOptions) -> DeviceSource:

@@ -26,6 +26,7 @@ class PipeSource(BaseSource):
     """
 
     live = False
+    origin = "generator"
 
     def __init__(self, size: tuple[int, int], stream: BinaryIO | None = None) -> None:
         super().__init__()

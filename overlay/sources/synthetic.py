@@ -22,6 +22,7 @@ class SyntheticSource(BaseSource):
     """
 
     live = False
+    origin = "synthetic"
 
     def __init__(self, size: tuple[int, int] = (1280, 720), fps: float = 30.0) -> None:
         super().__init__()
