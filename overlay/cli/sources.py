@@ -55,7 +55,13 @@ def run(args: argparse.Namespace) -> int:
             json.dumps(
                 {
                     "sources": [
-                        {"kind": c.kind, "spec": c.spec, "label": c.label, "size": c.size}
+                        {
+                            "kind": c.kind,
+                            "spec": c.spec,
+                            "label": c.label,
+                            "size": c.size,
+                            "rect": c.rect,
+                        }
                         for c in listing.choices
                     ],
                     "problems": listing.problems,

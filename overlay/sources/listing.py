@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from overlay.errors import SourceError
-from overlay.sources.desktop import list_monitors, list_windows, open_grabber
+from overlay.sources.desktop import Rect, list_monitors, list_windows, open_grabber
 
 __all__ = ["Kind", "SourceChoice", "SourceListing", "list_cameras", "list_sources"]
 
@@ -28,12 +28,14 @@ class SourceChoice:
         spec: the exact ``--source`` string (``RunSettings.source``) that captures it.
         label: what a person recognises it by (camera name, monitor size, window title).
         size: (width, height) in pixels when known.
+        rect: where it is on the screen (left, top, width, height), for screens and windows.
     """
 
     kind: Kind
     spec: str
     label: str
     size: tuple[int, int] | None = None
+    rect: Rect | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +106,15 @@ def _screens() -> list[SourceChoice]:
                 f"screen:{m.number}",
                 f"screen {m.number}: {w}x{h} at {x},{y}{primary}",
                 (w, h),
+                m.rect,
             )
         )
     if len(monitors) > 2:
         x, y, w, h = monitors[0].rect
         choices.append(
-            SourceChoice("screen", "screen:0", f"all screens: {w}x{h} at {x},{y}", (w, h))
+            SourceChoice(
+                "screen", "screen:0", f"all screens: {w}x{h} at {x},{y}", (w, h), monitors[0].rect
+            )
         )
     return choices
 
@@ -125,7 +130,7 @@ def _windows() -> list[SourceChoice]:
         if any(needle in other.title.casefold() for other in windows[:i]):
             label += " (a window above also matches this title; close or rename it)"
         choices.append(
-            SourceChoice("window", f"window:{win.title}", f"{win.title}: {label}", (w, h))
+            SourceChoice("window", f"window:{win.title}", f"{win.title}: {label}", (w, h), win.rect)
         )
     return choices
 

@@ -1,0 +1,133 @@
+"""window:TITLE against a real X server: a real window in another process, the real Pipeline.
+
+The scenario runs once (starting windows and drivers costs seconds): capture by title,
+move the window, close it (slate), open an unrelated window (still slate), open the
+window again (picked up). Each phase checks frames a phase earlier would fail.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from capture_pattern import GREY, HEIGHT, WIDTH, fit_geometry, read_code
+from capture_x11 import ROOT_BGR, XServer
+
+from overlay.config import MIN_START_CARD_SECONDS as CARD_SECONDS
+from overlay.config import BannerConfig
+from overlay.stamps.banner import banner_geometry
+
+OUT = (480, 270)
+TITLE = "overlay-test Pattern Window 7"
+
+
+def codes(frames: dict[str, np.ndarray]) -> list[int | None]:
+    return [read_code(img) for img in frames["images"]]
+
+
+def expected_banner_patch() -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """The banner drawn over the window's plain grey, as the pipeline must send it."""
+    w, h = OUT
+    canvas = np.full((h, w, 3), GREY, np.uint8)
+    sprite, x, y = banner_geometry(BannerConfig(), OUT)
+    sprite.blender().blend(canvas, x, y)
+    box = (x, y, sprite.width, sprite.height)
+    return canvas[y : y + sprite.height, x : x + sprite.width], box
+
+
+def assert_live_pattern(frames: dict[str, np.ndarray], what: str) -> None:
+    n = len(frames["images"])
+    assert n >= 20, f"{what}: only {n} frames in the phase"
+    assert not frames["slates"].any(), f"{what}: {int(frames['slates'].sum())} slates"
+    read = codes(frames)
+    found = [c for c in read if c is not None]
+    assert len(found) >= 0.9 * n, f"{what}: pattern in {len(found)} of {n} frames"
+    assert len(set(found)) >= 10, f"{what}: the pattern did not move ({sorted(set(found))})"
+    # Stamped: the banner sits on the window's grey exactly as the banner stamp draws it.
+    patch, (x, y, bw, bh) = expected_banner_patch()
+    for img in frames["images"][:: max(1, n // 5)]:
+        got = img[y : y + bh, x : x + bw].astype(int)
+        assert np.abs(got - patch).max() <= 2, f"{what}: the banner is not on the frame"
+
+
+def test_window_source_follows_the_window_and_recovers(
+    xserver: XServer, open_window, driver, tmp_path: Path
+) -> None:
+    app = open_window(TITLE, 60, 60)
+    listing = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "overlay", "sources", "--json"],
+            env=xserver.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    mine = [s for s in listing["sources"] if s["spec"] == f"window:{TITLE}"]
+    assert len(mine) == 1, listing
+    assert tuple(mine[0]["size"]) == (WIDTH, HEIGHT)
+    old = mine[0]["rect"]
+
+    # Part of the title, other case: the first window that contains it.
+    win = driver("window:pattern WINDOW 7", OUT)
+    here = driver("region:" + ",".join(map(str, old)), OUT)
+    assert win.error is None and here.error is None, (win.error, here.error)
+    time.sleep(CARD_SECONDS + 0.3)  # the start card covers the middle of the first frames
+    win.dump(tmp_path / "skip.npz")
+    here.dump(tmp_path / "skip.npz")
+    time.sleep(1.5)
+    phase = win.dump(tmp_path / "a.npz")
+    assert_live_pattern(phase, "captured by title")
+    # Negative twin of the banner check: the raw window has plain grey there.
+    _, (x, y, bw, bh) = expected_banner_patch()
+    scale, ox, oy = fit_geometry(OUT)
+    raw_grey = np.full((bh, bw, 3), GREY, np.uint8)
+    assert np.abs(phase["images"][-1][y : y + bh, x : x + bw].astype(int) - raw_grey).max() > 2
+    assert_live_pattern(here.dump(tmp_path / "r.npz"), "the region where the window was")
+
+    app.move(700, 420)
+    time.sleep(0.4)
+    win.dump(tmp_path / "skip.npz")
+    here.dump(tmp_path / "skip.npz")
+    time.sleep(1.2)
+    assert_live_pattern(win.dump(tmp_path / "b.npz"), "after the move")
+    # The old place now shows the root window: a source that did not follow fails here.
+    stale = here.dump(tmp_path / "r2.npz")
+    assert all(c is None for c in codes(stale)), "the old place still shows the pattern"
+    centre = stale["images"][-1][OUT[1] // 2, 20].astype(int)
+    assert np.abs(centre - np.array(ROOT_BGR)).max() <= 2, centre
+    here.finish()
+
+    app.close()
+    time.sleep(1.2)  # the slate takes over after 0.5 s without frames
+    win.dump(tmp_path / "skip.npz")
+    time.sleep(1.0)
+    gone = win.dump(tmp_path / "c.npz")
+    assert len(gone["images"]) >= 20, "the output stopped instead of showing the slate"
+    assert gone["slates"].all(), f"{int((~gone['slates']).sum())} non-slate frames"
+    assert all(c is None for c in codes(gone))
+
+    # A window with another title is not picked up.
+    other = open_window("something else entirely", 100, 100)
+    time.sleep(2.5)  # more than one retry period
+    win.dump(tmp_path / "skip.npz")
+    time.sleep(0.5)
+    assert win.dump(tmp_path / "d.npz")["slates"].all(), "captured the wrong window"
+    other.close()
+
+    open_window(TITLE, 300, 200)
+    deadline = time.monotonic() + 6.0
+    back = False
+    while time.monotonic() < deadline and not back:
+        time.sleep(0.5)
+        recent = win.dump(tmp_path / "e.npz")
+        back = bool(len(recent["slates"])) and not recent["slates"][-5:].any()
+    assert back, "the window came back but the source did not pick it up"
+    time.sleep(1.2)
+    assert_live_pattern(win.dump(tmp_path / "f.npz"), "after the window came back")
+    stats = win.finish()
+    assert stats["slates"] > 0 and stats["frames"] > stats["slates"]
