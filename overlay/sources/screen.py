@@ -279,7 +279,5 @@ class WindowSource(_GrabSource):
                 log.debug("window geometry failed: %s", exc)
                 why = "gone"
         if why is not None:
-            raise SourceError(
-                f"the window {self.title!r} is {why}"
-            )
+            raise SourceError(f"the window {self.title!r} is {why}")
         return self._rect

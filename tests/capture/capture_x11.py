@@ -46,7 +46,17 @@ def _start_xvfb(xvfb: str) -> tuple[subprocess.Popen[bytes], str]:
     proc = subprocess.Popen(
         # -noreset: without it the server resets when its last client leaves (xsetroot),
         # dropping the root colour and refusing connections for a moment.
-        [xvfb, "-displayfd", str(w), "-screen", "0", f"{w_}x{h_}x24", "-nolisten", "tcp", "-noreset"],
+        [
+            xvfb,
+            "-displayfd",
+            str(w),
+            "-screen",
+            "0",
+            f"{w_}x{h_}x24",
+            "-nolisten",
+            "tcp",
+            "-noreset",
+        ],
         pass_fds=(w,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -120,9 +130,7 @@ def xserver() -> Iterator[XServer]:
         env.pop("QT_QPA_PLATFORM", None)
         if shutil.which("xsetroot"):
             b, g, r = ROOT_BGR
-            subprocess.run(
-                ["xsetroot", "-solid", f"#{r:02x}{g:02x}{b:02x}"], env=env, check=False
-            )
+            subprocess.run(["xsetroot", "-solid", f"#{r:02x}{g:02x}{b:02x}"], env=env, check=False)
         wm = subprocess.Popen(
             [openbox, "--sm-disable"],
             env=env,
@@ -238,9 +246,7 @@ class Driver(LineProcess):
 
     def __init__(self, xserver: XServer, spec: str, size: tuple[int, int], fps: float) -> None:
         w, h = size
-        super().__init__(
-            [sys.executable, str(DRIVER), spec, f"{w}x{h}", str(fps)], xserver.env
-        )
+        super().__init__([sys.executable, str(DRIVER), spec, f"{w}x{h}", str(fps)], xserver.env)
         first = json.loads(self.expect(60.0))
         self.error: str | None = first.get("error")
 

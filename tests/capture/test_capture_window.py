@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from capture_pattern import GREY, HEIGHT, WIDTH, fit_geometry, read_code
+from capture_pattern import GREY, HEIGHT, WIDTH, read_code
 from capture_x11 import ROOT_BGR, XServer
 
 from overlay.config import MIN_START_CARD_SECONDS as CARD_SECONDS
@@ -84,7 +84,6 @@ def test_window_source_follows_the_window_and_recovers(
     assert_live_pattern(phase, "captured by title")
     # Negative twin of the banner check: the raw window has plain grey there.
     _, (x, y, bw, bh) = expected_banner_patch()
-    scale, ox, oy = fit_geometry(OUT)
     raw_grey = np.full((bh, bw, 3), GREY, np.uint8)
     assert np.abs(phase["images"][-1][y : y + bh, x : x + bw].astype(int) - raw_grey).max() > 2
     assert_live_pattern(here.dump(tmp_path / "r.npz"), "the region where the window was")
@@ -131,3 +130,40 @@ def test_window_source_follows_the_window_and_recovers(
     assert_live_pattern(win.dump(tmp_path / "f.npz"), "after the window came back")
     stats = win.finish()
     assert stats["slates"] > 0 and stats["frames"] > stats["slates"]
+
+
+def overlay_cli(xserver: XServer, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "overlay", *args],
+        env=xserver.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_sources_lists_windows_with_their_exact_option(xserver: XServer, open_window) -> None:
+    title = "overlay-test list me"
+    app = open_window(title, 200, 150)
+    shown = overlay_cli(xserver, "sources")
+    assert shown.returncode == 0, shown.stderr
+    assert f"--source 'window:{title}'" in shown.stdout
+    assert "--source screen:1" in shown.stdout
+    # The listed option works as printed.
+    ran = overlay_cli(
+        xserver, "run", "--source", f"window:{title}", "--sink", "null", "--frames", "3"
+    )
+    assert ran.returncode == 0, ran.stderr
+    app.close()
+    gone = overlay_cli(xserver, "sources")
+    assert gone.returncode == 0 and f"window:{title}" not in gone.stdout
+
+
+def test_window_with_no_match_is_one_line_and_exit_2(xserver: XServer) -> None:
+    ran = overlay_cli(xserver, "run", "--source", "window:no such window 42", "--sink", "null")
+    lines = ran.stderr.strip().splitlines()
+    assert ran.returncode == 2
+    assert len(lines) == 1, lines
+    assert "no window title contains 'no such window 42'" in lines[0]
+    assert "overlay sources" in lines[0]

@@ -27,7 +27,7 @@ class PatternWindow(QtWidgets.QWidget):
         self.counter = 0
         self.painted = 0
 
-    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802 - Qt's name
         p = QtGui.QPainter(self)
         p.fillRect(0, 0, WIDTH, HEIGHT, QtGui.QColor(GREY, GREY, GREY))
         p.fillRect(0, 0, MARKER, MARKER, QtGui.QColor(255, 0, 0))
