@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from capture_pattern import GREY, HEIGHT, WIDTH, read_code
-from capture_x11 import ROOT_BGR, XServer
+from capture_pattern import GREY, HEIGHT, RED_BGR, WIDTH, close_to, read_code, sample
+from capture_x11 import ROOT_BGR, SCREEN, XServer
 
 from overlay.config import MIN_START_CARD_SECONDS as CARD_SECONDS
 from overlay.config import BannerConfig
@@ -100,6 +100,18 @@ def test_window_source_follows_the_window_and_recovers(
     centre = stale["images"][-1][OUT[1] // 2, 20].astype(int)
     assert np.abs(centre - np.array(ROOT_BGR)).max() <= 2, centre
     here.finish()
+
+    # Half off the right edge of the screen: same frame size, black where it cannot be seen.
+    app.move(SCREEN[0] - WIDTH // 2, 300)
+    time.sleep(0.4)
+    win.dump(tmp_path / "skip.npz")
+    time.sleep(0.6)
+    edge = win.dump(tmp_path / "edge.npz")
+    assert len(edge["images"]) >= 10 and not edge["slates"].any()
+    for img in edge["images"][-5:]:
+        assert close_to(sample(img, 3, 3), RED_BGR), "the visible half is not the window"
+        assert close_to(sample(img, 100, 30), (GREY, GREY, GREY), 8)
+        assert close_to(sample(img, WIDTH - 40, 30), (0, 0, 0), 2), "off-screen part not black"
 
     app.close()
     time.sleep(1.2)  # the slate takes over after 0.5 s without frames
