@@ -190,9 +190,9 @@ class ScreenSource(_GrabSource):
         monitors = list_monitors(self._grabber)
         count = len(monitors) - 1
         if self.number >= len(monitors):
-            valid = "1" if count == 1 else f"1 to {count}"
+            valid = "screen 1" if count == 1 else f"screens 1 to {count}"
             raise SourceError(
-                f"screen {self.number} does not exist; this system has screen {valid} "
+                f"screen {self.number} does not exist; this system has {valid} "
                 "(0 = all screens together); overlay sources lists them"
             )
         self._rect = monitors[self.number].rect

@@ -223,6 +223,10 @@ class WindowApp(LineProcess):
         self.send(f"move {x} {y}")
         assert self.expect() == "moved"
 
+    def resize(self, w: int, h: int) -> None:
+        self.send(f"resize {w} {h}")
+        assert self.expect() == "resized"
+
 
 @pytest.fixture
 def open_window(xserver: XServer) -> Iterator[Callable[[str, int, int], WindowApp]]:

@@ -25,8 +25,10 @@ OUT = (480, 270)
 TITLE = "overlay-test Pattern Window 7"
 
 
-def codes(frames: dict[str, np.ndarray]) -> list[int | None]:
-    return [read_code(img) for img in frames["images"]]
+def codes(
+    frames: dict[str, np.ndarray], win: tuple[int, int] = (WIDTH, HEIGHT)
+) -> list[int | None]:
+    return [read_code(img, win) for img in frames["images"]]
 
 
 def expected_banner_patch() -> tuple[np.ndarray, tuple[int, int, int, int]]:
@@ -39,11 +41,13 @@ def expected_banner_patch() -> tuple[np.ndarray, tuple[int, int, int, int]]:
     return canvas[y : y + sprite.height, x : x + sprite.width], box
 
 
-def assert_live_pattern(frames: dict[str, np.ndarray], what: str) -> None:
+def assert_live_pattern(
+    frames: dict[str, np.ndarray], what: str, win: tuple[int, int] = (WIDTH, HEIGHT)
+) -> None:
     n = len(frames["images"])
     assert n >= 20, f"{what}: only {n} frames in the phase"
     assert not frames["slates"].any(), f"{what}: {int(frames['slates'].sum())} slates"
-    read = codes(frames)
+    read = codes(frames, win)
     found = [c for c in read if c is not None]
     assert len(found) >= 0.9 * n, f"{what}: pattern in {len(found)} of {n} frames"
     assert len(set(found)) >= 10, f"{what}: the pattern did not move ({sorted(set(found))})"
@@ -101,17 +105,29 @@ def test_window_source_follows_the_window_and_recovers(
     assert np.abs(centre - np.array(ROOT_BGR)).max() <= 2, centre
     here.finish()
 
+    # Resized: the whole new client area is captured (a stale size would lose the blue
+    # corner, and read at the old scale would misplace the blocks).
+    big = (480, 270)
+    app.resize(*big)
+    time.sleep(0.4)
+    win.dump(tmp_path / "skip.npz")
+    time.sleep(1.0)
+    resized = win.dump(tmp_path / "big.npz")
+    assert_live_pattern(resized, "after the resize", big)
+    assert all(c is None for c in codes(resized, (WIDTH, HEIGHT)))
+
     # Half off the right edge of the screen: same frame size, black where it cannot be seen.
-    app.move(SCREEN[0] - WIDTH // 2, 300)
+    app.move(SCREEN[0] - big[0] // 2, 300)
     time.sleep(0.4)
     win.dump(tmp_path / "skip.npz")
     time.sleep(0.6)
     edge = win.dump(tmp_path / "edge.npz")
     assert len(edge["images"]) >= 10 and not edge["slates"].any()
     for img in edge["images"][-5:]:
-        assert close_to(sample(img, 3, 3), RED_BGR), "the visible half is not the window"
-        assert close_to(sample(img, 100, 30), (GREY, GREY, GREY), 8)
-        assert close_to(sample(img, WIDTH - 40, 30), (0, 0, 0), 2), "off-screen part not black"
+        assert close_to(sample(img, 3, 3, big), RED_BGR), "the visible half is not the window"
+        assert close_to(sample(img, 100, 30, big), (GREY, GREY, GREY), 8)
+        off = sample(img, big[0] - 40, 160, big)  # below the banner, right of the blocks
+        assert close_to(off, (0, 0, 0), 2), "off-screen part not black"
 
     app.close()
     time.sleep(1.2)  # the slate takes over after 0.5 s without frames

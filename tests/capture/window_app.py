@@ -1,9 +1,9 @@
 """A real window showing a known moving pattern, for the window-capture tests.
 
 Run: ``python window_app.py TITLE X Y`` with DISPLAY set. It prints ``ready`` once the
-window is on screen, then obeys lines on stdin: ``move X Y`` (prints ``moved``) and
-``quit``. It draws the pattern capture_pattern.py describes; the counter goes up by one
-about 30 times a second, so a capture that is live shows changing codes.
+window is on screen, then obeys lines on stdin: ``move X Y`` (prints ``moved``),
+``resize W H`` (prints ``resized``) and ``quit``. It draws the pattern capture_pattern.py
+describes; the counter goes up about 30 times a second, so a live capture shows changes.
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ class PatternWindow(QtWidgets.QWidget):
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802 - Qt's name
         p = QtGui.QPainter(self)
-        p.fillRect(0, 0, WIDTH, HEIGHT, QtGui.QColor(GREY, GREY, GREY))
+        w, h = self.width(), self.height()
+        p.fillRect(0, 0, w, h, QtGui.QColor(GREY, GREY, GREY))
         p.fillRect(0, 0, MARKER, MARKER, QtGui.QColor(255, 0, 0))
-        p.fillRect(WIDTH - MARKER, HEIGHT - MARKER, MARKER, MARKER, QtGui.QColor(0, 0, 255))
+        p.fillRect(w - MARKER, h - MARKER, MARKER, MARKER, QtGui.QColor(0, 0, 255))
         bits = [1] + [(self.counter >> (7 - i)) & 1 for i in range(8)] + [0]
         for i, bit in enumerate(bits):
             v = 255 if bit else 0
@@ -75,6 +76,10 @@ def main() -> None:
                 _, nx, ny = cmd.split()
                 win.move(int(nx), int(ny))
                 print("moved", flush=True)
+            if cmd.startswith("resize "):
+                _, nw, nh = cmd.split()
+                win.setFixedSize(int(nw), int(nh))
+                print("resized", flush=True)
 
     timer = QtCore.QTimer()
     timer.timeout.connect(tick)
