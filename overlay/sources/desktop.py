@@ -145,8 +145,11 @@ def window_showing(handle: Any) -> str | None:
     return None
 
 
-def list_windows() -> list[WindowInfo]:
-    """Titled, visible top-level windows of other processes, topmost first.
+def list_windows(*, hidden: bool = False) -> list[WindowInfo]:
+    """Titled top-level windows of other processes, topmost first.
+
+    Args:
+        hidden: include minimized and hidden windows (they cannot be captured until shown).
 
     Raises:
         SourceError: windows cannot be listed on this system (no display, no pywinctl).
@@ -163,7 +166,7 @@ def list_windows() -> list[WindowInfo]:
     for h in handles:
         try:
             title = str(h.title or "")
-            if not title or window_showing(h) is not None:
+            if not title or (not hidden and window_showing(h) is not None):
                 continue
             pid = h.getPID()
             if pid == own:  # our own preview: capturing it would feed back into itself
@@ -184,11 +187,17 @@ def find_window(title: str) -> WindowInfo:
     Raises:
         SourceError: no such window, naming the title and how to list the windows.
     """
-    windows = list_windows()
+    windows = list_windows(hidden=True)
     needle = title.casefold()
-    for w in windows:
-        if needle in w.title.casefold():
+    matches = [w for w in windows if needle in w.title.casefold()]
+    for w in matches:
+        if window_showing(w.handle) is None:
             return w
+    if matches:
+        why = window_showing(matches[0].handle) or "not on screen"
+        raise SourceError(
+            f"the window {matches[0].title!r} is {why}; show it on the screen to capture it"
+        )
     hint = "list the windows with: overlay sources"
     if not windows and sys.platform.startswith("linux"):
         hint = "no windows are listed at all: is a window manager running? " + hint

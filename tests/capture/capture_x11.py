@@ -223,6 +223,11 @@ class WindowApp(LineProcess):
         self.send(f"move {x} {y}")
         assert self.expect() == "moved"
 
+    def set_minimized(self, minimized: bool) -> None:
+        cmd = "minimize" if minimized else "restore"
+        self.send(cmd)
+        assert self.expect() == f"{cmd}d"
+
     def resize(self, w: int, h: int) -> None:
         self.send(f"resize {w} {h}")
         assert self.expect() == "resized"

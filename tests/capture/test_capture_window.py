@@ -195,3 +195,20 @@ def test_window_with_no_match_is_one_line_and_exit_2(xserver: XServer) -> None:
     assert len(lines) == 1, lines
     assert "no window title contains 'no such window 42'" in lines[0]
     assert "overlay sources" in lines[0]
+
+
+def test_minimized_window_is_named_not_missing(xserver: XServer, open_window) -> None:
+    title = "overlay-test minimized one"
+    app = open_window(title, 250, 250)
+    app.set_minimized(True)
+    time.sleep(0.5)
+    ran = overlay_cli(xserver, "run", "--source", f"window:{title}", "--sink", "null")
+    lines = ran.stderr.strip().splitlines()
+    assert ran.returncode == 2 and len(lines) == 1, lines
+    assert f"the window '{title}' is minimized; show it on the screen" in lines[0]
+    app.set_minimized(False)
+    time.sleep(0.5)
+    ran = overlay_cli(
+        xserver, "run", "--source", f"window:{title}", "--sink", "null", "--frames", "2"
+    )
+    assert ran.returncode == 0, ran.stderr

@@ -1,9 +1,10 @@
 """A real window showing a known moving pattern, for the window-capture tests.
 
 Run: ``python window_app.py TITLE X Y`` with DISPLAY set. It prints ``ready`` once the
-window is on screen, then obeys lines on stdin: ``move X Y`` (prints ``moved``),
-``resize W H`` (prints ``resized``) and ``quit``. It draws the pattern capture_pattern.py
-describes; the counter goes up about 30 times a second, so a live capture shows changes.
+window is on screen, then obeys lines on stdin: ``move X Y``, ``resize W H``,
+``minimize``, ``restore`` (answered ``moved``, ``resized``, ``minimized``, ``restored``)
+and ``quit``. It draws the pattern capture_pattern.py describes; the counter goes up
+about 30 times a second, so a live capture shows changes.
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ def main() -> None:
                 _, nx, ny = cmd.split()
                 win.move(int(nx), int(ny))
                 print("moved", flush=True)
+            if cmd in {"minimize", "restore"}:
+                win.showMinimized() if cmd == "minimize" else win.showNormal()
+                print(f"{cmd}d", flush=True)
             if cmd.startswith("resize "):
                 _, nw, nh = cmd.split()
                 win.setFixedSize(int(nw), int(nh))
