@@ -1,9 +1,11 @@
 """Screen-capture cost: a 1280x720 region through the stamps, on one core.
 
 Usage:
-    python benchmarks/capture_region.py [--size 1280x720] [--frames 300] [--window TITLE]
+    python benchmarks/capture_region.py [--size 1280x720] [--frames 300] [--window]
 
-Uses $DISPLAY, or starts its own Xvfb (1920x1080) when DISPLAY is unset. The process is
+Uses $DISPLAY, or starts its own Xvfb (1920x1080) when DISPLAY is unset; ``--window`` also
+opens the tests' pattern window (tests/capture/window_app.py, PySide6) at the region size,
+with openbox when the Xvfb is our own, and measures ``window:`` capture too. The process is
 pinned to one CPU (the X server, a separate process, is not: it fills the shared-memory
 image, as a desktop's X server would). Prints one table of per-frame medians and p95s with
 the ratio to ``np.copyto`` of one output frame measured in the same run, then a paced
@@ -21,6 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -31,12 +34,44 @@ from overlay.session import Session
 from overlay.sinks.memory import NullSink
 from overlay.sources.screen import RegionSource, WindowSource
 
+WINDOW_APP = Path(__file__).resolve().parent.parent / "tests" / "capture" / "window_app.py"
+WINDOW_TITLE = "overlay capture benchmark window"
+
 
 @contextlib.contextmanager
-def x_display() -> Iterator[str]:
-    """$DISPLAY if set, else a private Xvfb for the duration."""
+def pattern_window(size: tuple[int, int], own_display: bool) -> Iterator[None]:
+    """The tests' pattern window, resized to ``size`` (and openbox on our own Xvfb)."""
+    procs: list[subprocess.Popen[str]] = []
+    try:
+        if own_display:
+            procs.append(subprocess.Popen(["openbox", "--sm-disable"], stderr=subprocess.DEVNULL))
+            time.sleep(1.0)
+        app = subprocess.Popen(
+            [sys.executable, str(WINDOW_APP), WINDOW_TITLE, "0", "0"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        procs.append(app)
+        assert app.stdin is not None and app.stdout is not None
+        if app.stdout.readline().strip() != "ready":
+            sys.exit("the pattern window did not open")
+        app.stdin.write(f"resize {size[0]} {size[1]}\n")
+        app.stdin.flush()
+        app.stdout.readline()
+        time.sleep(0.5)
+        yield
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+            p.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def x_display() -> Iterator[tuple[str, bool]]:
+    """($DISPLAY, False) if set, else (a private Xvfb's display, True) for the duration."""
     if os.environ.get("DISPLAY"):
-        yield os.environ["DISPLAY"]
+        yield os.environ["DISPLAY"], False
         return
     xvfb = shutil.which("Xvfb")
     if xvfb is None:
@@ -68,7 +103,7 @@ def x_display() -> Iterator[str]:
     display = f":{text.decode().strip()}"
     os.environ["DISPLAY"] = display
     try:
-        yield display
+        yield display, True
     finally:
         del os.environ["DISPLAY"]
         proc.terminate()
@@ -100,7 +135,7 @@ def main() -> int:
     ap.add_argument("--size", default="1280x720", help="region size (default 1280x720)")
     ap.add_argument("--frames", type=int, default=300, help="frames per measurement")
     ap.add_argument("--seconds", type=float, default=5.0, help="length of the paced run")
-    ap.add_argument("--window", metavar="TITLE", help="also measure window:TITLE")
+    ap.add_argument("--window", action="store_true", help="also measure window: capture")
     args = ap.parse_args()
     w, h = parse_size(args.size)
     n = args.frames
@@ -108,7 +143,9 @@ def main() -> int:
     os.sched_setaffinity(0, {cpu})
     cv2.setNumThreads(1)
 
-    with x_display() as display:
+    with x_display() as (display, own), contextlib.ExitStack() as stack:
+        if args.window:
+            stack.enter_context(pattern_window((w, h), own))
         a = np.random.default_rng(0).integers(0, 256, (h, w, 3), dtype=np.uint8)
         b = np.empty_like(a)
         copy = timed(lambda: np.copyto(b, a), n)
@@ -129,7 +166,7 @@ def main() -> int:
 
         window = None
         if args.window:
-            wsrc = WindowSource(args.window, pace=False)
+            wsrc = WindowSource(WINDOW_TITLE, pace=False)
             wsrc.open()
             window = timed(wsrc.read, n)
             wsize = wsrc.granted_size
