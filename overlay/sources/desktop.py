@@ -26,6 +26,7 @@ __all__ = [
     "list_windows",
     "open_grabber",
     "window_rect",
+    "window_showing",
 ]
 
 log = logging.getLogger(__name__)
