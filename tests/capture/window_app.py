@@ -28,7 +28,7 @@ class PatternWindow(QtWidgets.QWidget):
         self.counter = 0
         self.painted = 0
 
-    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802 - Qt's name
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         p = QtGui.QPainter(self)
         w, h = self.width(), self.height()
         p.fillRect(0, 0, w, h, QtGui.QColor(GREY, GREY, GREY))
