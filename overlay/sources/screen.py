@@ -113,6 +113,8 @@ class _GrabSource(BaseSource):
     # -- frames ----------------------------------------------------------------------
     def _read(self) -> BGRImage:
         self._wait_turn()
+        if self._grabber is None:  # closed from another thread while waiting
+            raise SourceError(f"{self.spec} was closed")
         return self._grab(self._current_rect())
 
     def _wait_turn(self) -> None:
