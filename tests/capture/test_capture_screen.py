@@ -6,6 +6,7 @@ these tests. (Nothing here lists windows: pywinctl would bind this process to th
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -83,6 +84,28 @@ def test_close_wakes_a_waiting_read(on_x: XServer) -> None:
     assert time.monotonic() - t0 < 1.0
     src.close()
     src.close()  # idempotent
+
+
+def test_close_from_another_thread_ends_a_waiting_read(on_x: XServer) -> None:
+    src = RegionSource((0, 0, 32, 32), fps=0.5)  # the next turn is 2 s away
+    src.open()
+    src.read()
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            src.read()
+        except SourceError as exc:
+            errors.append(exc)
+
+    t = threading.Thread(target=read)
+    t0 = time.monotonic()
+    t.start()
+    time.sleep(0.1)
+    src.close()
+    t.join(timeout=5)
+    assert time.monotonic() - t0 < 1.0
+    assert len(errors) == 1 and "was closed" in str(errors[0])
 
 
 def test_pipeline_stamps_region_frames(on_x: XServer) -> None:
