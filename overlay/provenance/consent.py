@@ -274,7 +274,7 @@ def load_consent(path: Path) -> ConsentRecord:
         body, kid = open_document(data, public_keys())
     except InvalidDocumentError as exc:
         raise ConsentError(
-            f"consent record {path.name} is not valid ({exc}); revoke it and add a new one"
+            f"consent record {path.name} is not valid ({exc}); delete it and add a new one"
         ) from None
     if body.get("format") != CONSENT_FORMAT or not _ID.match(str(body.get("id"))):
         raise ConsentError(f"consent record {path.name} is not an overlay consent record")
@@ -313,7 +313,7 @@ def revoke_consent(record_id: str, reason: str = "") -> ConsentRecord:
 
 
 def find_consent(
-    likeness_sha256: str, scope: tuple[str, ...], *, likeness_name: str = "the likeness"
+    likeness_sha256: str, scope: tuple[str, ...], *, likeness_name: str = "IMAGE"
 ) -> ConsentRecord:
     """The valid record for this likeness and scope.
 
@@ -322,9 +322,10 @@ def find_consent(
             (the message names why and how to add a record).
     """
     problems: list[str] = []
+    damaged: list[str] = []
     for item in list_consent():
         if isinstance(item, ConsentError):
-            log.warning("%s", item)
+            damaged.append(str(item))
             continue
         if item.likeness_sha256 != likeness_sha256:
             continue
@@ -336,6 +337,9 @@ def find_consent(
         f"add one with: overlay consent add --likeness {likeness_name} --name NAME "
         "--expires YYYY-MM-DD --evidence SIGNED_FORM.pdf"
     )
+    if damaged:
+        # A damaged record cannot be matched: its likeness hash is not trustworthy.
+        problems.append(f"{len(damaged)} consent record(s) skipped: {damaged[0]}")
     if problems:
         raise ConsentError(f"{'; '.join(problems)}; {add}")
     raise ConsentError(
