@@ -44,7 +44,7 @@ __all__ = [
 
 LOG_FORMAT = "overlay.frame-log/1"
 DIGEST = "blake3-128 over the BGR buffer"
-PHASH = "dhash-64: every 8th pixel, grey, INTER_AREA to 9x8, left<right"
+PHASH = "dhash-64: every 4th row, INTER_AREA 16x9, grey, INTER_AREA 9x8, left<right"
 
 
 def utc_now() -> str:
@@ -57,9 +57,13 @@ def frame_digest(image: BGRImage) -> str:
 
 
 def perceptual_hash(image: BGRImage) -> str:
-    """A 64-bit difference hash (hex) that survives re-encoding; cheap (a 1/64 sample)."""
-    sub = np.ascontiguousarray(image[::8, ::8])
-    grey = cv2.cvtColor(sub, cv2.COLOR_BGR2GRAY)
+    """A 64-bit difference hash (hex) that survives re-encoding and rescaling.
+
+    Area averages (not point samples, which alias on thin lines) of every 4th row: a
+    16x9 block mean, then 9x8, grey, each block brighter than its left neighbour or not.
+    """
+    blocks = cv2.resize(image[::4], (16, 9), interpolation=cv2.INTER_AREA)
+    grey = cv2.cvtColor(blocks, cv2.COLOR_BGR2GRAY)
     small = cv2.resize(grey, (9, 8), interpolation=cv2.INTER_AREA)
     return bytes(np.packbits(small[:, 1:] > small[:, :-1])).hex()
 

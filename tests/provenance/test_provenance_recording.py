@@ -172,3 +172,41 @@ def test_failed_signing_keeps_the_unsigned_file_and_says_so(
     assert not out.exists()  # never published unsigned under the final name
     assert (tmp_path / "x.partial.mp4").exists()
     assert not list(tmp_path.glob("*.aigc.mp4")) and not list(tmp_path.glob("*.c2pa.mp4"))
+
+
+def test_reencoded_copy_is_matched_to_its_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import av
+
+    from overlay.provenance.check import match_recording
+
+    info = _run(tmp_path, capsys, "--frames", "30", "--size", "320x240")
+    copy = tmp_path / "copy.mp4"
+    with av.open(str(tmp_path / "x.mp4")) as src, av.open(str(copy), "w") as dst:
+        stream = dst.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 240, 180, "yuv420p"
+        stream.options = {"crf": "30", "preset": "ultrafast"}
+        for frame in src.decode(video=0):
+            small = frame.reformat(width=240, height=180, format="yuv420p")
+            small.pts = None
+            for packet in stream.encode(small):
+                dst.mux(packet)
+        for packet in stream.encode():
+            dst.mux(packet)
+    result = match_recording(copy, info["log"])
+    assert result["valid"], result["reason"]
+    assert result["frames"] == 30 and result["session_id"] == info["session_id"]
+    # the negative twin: other content does not match
+    other = tmp_path / "other.mp4"
+    import cv2
+
+    writer = cv2.VideoWriter(str(other), cv2.VideoWriter.fourcc(*"mp4v"), 30, (320, 240))
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        writer.write(
+            cv2.GaussianBlur(rng.integers(0, 256, (240, 320, 3), dtype=np.uint8), (31, 31), 8)
+        )
+    writer.release()
+    miss = match_recording(other, info["log"])
+    assert not miss["valid"] and "match the log" in miss["reason"]
