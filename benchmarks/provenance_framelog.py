@@ -36,6 +36,27 @@ def _mean_ms(fn: Callable[[int], object], n: int) -> float:
     return (time.perf_counter() - t0) / n * 1e3
 
 
+def _size_row(w: int, h: int, astronaut: np.ndarray, key: object, tmp: Path, n: int) -> None:
+    from overlay.provenance.framelog import FrameLog, frame_digest, perceptual_hash
+
+    frame = cv2.resize(astronaut, (w, h))
+    frames = [frame.copy() for _ in range(4)]
+    for k, f in enumerate(frames):
+        f[0, 0, 0] = k  # distinct frames
+    out = np.empty_like(frame)
+    copy = _median_ms(lambda i: np.copyto(out, frames[i % 4]), n)
+    digest = _median_ms(lambda i: frame_digest(frames[i % 4]), n)
+    phash = _median_ms(lambda i: perceptual_hash(frames[i % 4]), n)
+    log = FrameLog(tmp / f"{w}.log.jsonl", key, session_id="0badcafe", size=(w, h), fps=30)  # type: ignore[arg-type]
+    mean = _mean_ms(lambda i: log.add(frames[i % 4], i), n)
+    p50 = _median_ms(lambda i: log.add(frames[i % 4], n + i), n)
+    log.close()
+    print(
+        f"{w}x{h:>5} {copy:8.3f} {digest:8.3f} {phash:8.3f} {mean:13.3f} {p50:12.3f} "
+        f"{mean / copy:6.1f}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--frames", type=int, default=600)
@@ -45,7 +66,8 @@ def main() -> int:
     os.environ["OVERLAY_CONFIG_DIR"] = str(tmp / "config")
     os.environ["OVERLAY_DATA_DIR"] = str(tmp / "data")
 
-    from overlay.provenance.framelog import FrameLog, frame_digest, perceptual_hash
+    from overlay.provenance.check import check_c2pa
+    from overlay.provenance.framelog import FrameLog
     from overlay.provenance.keys import load_signing_key
     from overlay.provenance.recording import RecordingInfo, sign_recording
 
@@ -57,22 +79,7 @@ def main() -> int:
         f"{'log.add p50':>12} {'ratio':>6}"
     )
     for w, h in ((1280, 720), (1920, 1080)):
-        frame = cv2.resize(astronaut, (w, h))
-        frames = [frame.copy() for _ in range(4)]
-        for k, f in enumerate(frames):
-            f[0, 0, 0] = k  # distinct frames
-        out = np.empty_like(frame)
-        copy = _median_ms(lambda i: np.copyto(out, frames[i % 4]), n)
-        digest = _median_ms(lambda i: frame_digest(frames[i % 4]), n)
-        phash = _median_ms(lambda i: perceptual_hash(frames[i % 4]), n)
-        log = FrameLog(tmp / f"{w}.log.jsonl", key, session_id="0badcafe", size=(w, h), fps=30)
-        mean = _mean_ms(lambda i: log.add(frames[i % 4], i), n)
-        p50 = _median_ms(lambda i: log.add(frames[i % 4], n + i), n)
-        log.close()
-        print(
-            f"{w}x{h:>5} {copy:8.3f} {digest:8.3f} {phash:8.3f} {mean:13.3f} {p50:12.3f} "
-            f"{mean / copy:6.1f}"
-        )
+        _size_row(w, h, astronaut, key, tmp, n)
 
     # one record: sign + write + fsync
     log = FrameLog(tmp / "rec.log.jsonl", key, session_id="0badcafe", size=(1280, 720), fps=30)
@@ -93,7 +100,7 @@ def main() -> int:
     print(f"log size: {size / 60 / 1024:.1f} KiB per second of 30 fps video")
 
     # signing a recording (remux with AIGC + C2PA)
-    print(f"\n{'recording':>24} {'MB':>6} {'sign s':>7}")
+    print(f"\n{'recording':>24} {'MB':>6} {'sign s':>7} {'C2PA':>8}")
     for seconds in (10, 60):
         path = tmp / f"r{seconds}.mp4"
         writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), 30, (1280, 720))
@@ -112,7 +119,11 @@ def main() -> int:
         t0 = time.perf_counter()
         sign_recording(path, info)
         took = time.perf_counter() - t0
-        print(f"{f'{seconds} s 720p mp4v':>24} {path.stat().st_size / 1e6:6.1f} {took:7.2f}")
+        state = check_c2pa(path)["state"]
+        print(
+            f"{f'{seconds} s 720p mp4v':>24} {path.stat().st_size / 1e6:6.1f} "
+            f"{took:7.2f} {state:>8}"
+        )
     return 0
 
 

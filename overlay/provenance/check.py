@@ -594,6 +594,7 @@ def match_recording(
     if not Path(video_path).is_file():
         return _fail(result, f"video not found: {video_path}")
     capture = cv2.VideoCapture(str(video_path))
+    from overlay.frames import as_bgr
     from overlay.provenance.framelog import perceptual_hash
 
     distances: list[int] = []
@@ -604,7 +605,7 @@ def match_recording(
             if not ok or image is None:
                 break
             result["frames"] += 1
-            h = np.uint64(int(perceptual_hash(image), 16))
+            h = np.uint64(int(perceptual_hash(as_bgr(image)), 16))
             xor = np.bitwise_xor(table, h)
             bits = np.unpackbits(xor.view(np.uint8).reshape(-1, 8), axis=1).sum(axis=1)
             best = int(np.argmin(bits))
