@@ -2,18 +2,20 @@
 
 Rules (by the source's ``origin`` and what the user declares with ``--declare``):
 
-==============  ================================  ===================================
-origin          default digitalSourceType          consent record needed
-==============  ================================  ===================================
-camera          compositeWithTrainedAlgorithmic…   only with ``--likeness``
-generator       compositeWithTrainedAlgorithmic…   yes (``--likeness``), unless
-                                                  ``--declare generated``
-synthetic       trainedAlgorithmicMedia            only with ``--likeness``
+==============  ================================
+origin          default digitalSourceType
+==============  ================================
+camera          compositeWithTrainedAlgorithmic…
+generator       compositeWithTrainedAlgorithmic…
+synthetic       trainedAlgorithmicMedia
                 (``synthetic`` test scene:
                 algorithmicMedia)
-media (file:)   compositeWithTrainedAlgorithmic…   with ``--declare face-swap`` or
-                                                  ``--likeness``
-==============  ================================  ===================================
+media (file:)   compositeWithTrainedAlgorithmic…
+==============  ================================
+
+A consent record is needed whenever a likeness image is given (``--likeness``), and a
+source declared face-swap output (``--declare face-swap``, any origin) must name the
+likeness it shows, so it always needs one.
 
 ``--declare face-swap`` (composite), ``avatar`` (trainedAlgorithmicMedia) and
 ``generated`` (trainedAlgorithmicMedia, no real person's likeness) override the default;
@@ -104,7 +106,7 @@ def decide(
 
     Raises:
         ConfigError: an unknown ``declared`` or ``digital_source_type``.
-        ConsentError: a generator's output with no ``likeness`` to check consent against.
+        ConsentError: face-swap output with no ``likeness`` to check consent against.
     """
     if declared is None and declared_generator:
         declared = "face-swap"
@@ -126,12 +128,9 @@ def decide(
         why = "a likeness image was given"
     elif declared == "face-swap":
         why = f"{source_spec} is declared face-swap output"
-    elif origin == "generator" and declared != "generated":
-        why = f"{source_spec} is a generator's output (face-swap/avatar tool)"
     if why and not likeness:
         raise ConsentError(
             f"{why}: name the person it shows with --likeness IMAGE (a consent record for "
-            "that image is needed: overlay consent add --likeness IMAGE ...), or, if it shows "
-            "no real person's likeness, --declare generated"
+            "that image is needed: overlay consent add --likeness IMAGE ...)"
         )
     return Disclosure(dst, stated, declared, why is not None, why)

@@ -198,14 +198,26 @@ def test_edited_consent_record_is_not_valid(face: Path, form: Path) -> None:
     assert code == 0 and "DAMAGED" in out
 
 
-def test_generator_output_needs_a_likeness_or_a_declaration() -> None:
+def test_declarations_and_defaults() -> None:
     with pytest.raises(ConsentError, match="--likeness IMAGE"):
         decide(
             origin="generator",
             source_name="device",
             source_spec="device:/dev/video9",
             likeness=None,
+            declared="face-swap",
         )
+    with pytest.raises(ConsentError, match="--likeness IMAGE"):
+        decide(
+            origin="generator",
+            source_name="pipe",
+            source_spec="pipe",
+            likeness=None,
+            declared_generator=True,
+        )
+    plain = decide(origin="generator", source_name="device", source_spec="d", likeness=None)
+    assert not plain.consent_needed and not plain.stated
+    assert plain.digital_source_type.endswith("/compositeWithTrainedAlgorithmicMedia")
     ok = decide(
         origin="generator",
         source_name="device",
@@ -214,6 +226,10 @@ def test_generator_output_needs_a_likeness_or_a_declaration() -> None:
         declared="generated",
     )
     assert not ok.consent_needed and ok.digital_source_type.endswith("/trainedAlgorithmicMedia")
+    with_face = decide(origin="generator", source_name="device", source_spec="d", likeness="f.png")
+    assert with_face.consent_needed and with_face.why == "a likeness image was given"
+    with pytest.raises(ConfigError, match="--declare"):
+        decide(origin="camera", source_name="webcam", source_spec="w", likeness=None, declared="x")
     camera = decide(origin="camera", source_name="webcam", source_spec="webcam:0", likeness=None)
     assert not camera.consent_needed and not camera.stated
     stated = decide(
