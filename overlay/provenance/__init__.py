@@ -16,7 +16,19 @@ from overlay.provenance.check import (
     check_log,
     check_manifest,
     check_session,
+    check_watermark_session,
     find_session,
+    match_recording,
+    provenance_report,
 )
 
-__all__ = ["check_c2pa", "check_log", "check_manifest", "check_session", "find_session"]
+__all__ = [
+    "check_c2pa",
+    "check_log",
+    "check_manifest",
+    "check_session",
+    "check_watermark_session",
+    "find_session",
+    "match_recording",
+    "provenance_report",
+]

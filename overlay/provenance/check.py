@@ -33,6 +33,7 @@ __all__ = [
     "check_watermark_session",
     "find_session",
     "match_recording",
+    "provenance_report",
 ]
 
 log = logging.getLogger(__name__)
@@ -628,3 +629,80 @@ def match_recording(
         )
     result.update(valid=True, reason=None)
     return result
+
+
+def provenance_report(
+    video: PathLike | None = None,
+    *,
+    session_id: str | None = None,
+    manifest: PathLike | None = None,
+    public_key: PathLike | bytes | None = None,
+) -> dict[str, Any]:
+    """The ``manifest``, ``log`` and ``c2pa`` objects for ``overlay verify --json``.
+
+    Args:
+        video: the file being verified (its C2PA manifest is checked), if any.
+        session_id: the session id the watermark carried, if one was found.
+        manifest: a session manifest to check against (default: found by session id,
+            from ``session_id`` or the recording's C2PA manifest).
+        public_key: a PEM public key for records made on another installation.
+
+    Returns:
+        ``{"session_id", "manifest", "log", "c2pa", "watermark_session"}``; each object has
+        ``valid`` and ``reason``. ``manifest`` carries a ``summary`` instead of the body.
+    """
+    c2pa_result: dict[str, Any] = (
+        check_c2pa(video, manifest, public_key=public_key)
+        if video is not None
+        else {"valid": False, "reason": "no file to check"}
+    )
+    sid = (session_id or c2pa_result.get("session_id") or "").lower() or None
+    manifest_path = Path(manifest) if manifest is not None else None
+    log_path: Path | None = None
+    if manifest_path is None and sid:
+        found = find_session(sid)
+        if found is not None:
+            manifest_path, log_path = found.manifest, found.log
+    elif manifest_path is not None:
+        sibling = manifest_path.with_name(
+            manifest_path.name.removesuffix(".manifest.json") + ".log.jsonl"
+        )
+        log_path = sibling if sibling.exists() else None
+    if manifest_path is None:
+        reason = f"no session manifest for session {sid} here" if sid else "no session id"
+        manifest_result: dict[str, Any] = {"valid": False, "reason": reason}
+        log_result: dict[str, Any] = {"valid": False, "reason": reason}
+    else:
+        manifest_result = check_manifest(manifest_path, public_key=public_key)
+        log_result = (
+            check_log(log_path, manifest_result, public_key=public_key)
+            if log_path is not None
+            else {"valid": False, "reason": f"no frame log next to {manifest_path.name}"}
+        )
+        body = manifest_result.pop("body", None) or {}
+        manifest_result["summary"] = {
+            k: body.get(k)
+            for k in (
+                "started_utc",
+                "ended_utc",
+                "source",
+                "digital_source_type",
+                "declared",
+                "consent",
+                "AIGC",
+                "frames",
+                "recordings",
+            )
+        }
+    watermark = (
+        check_watermark_session(session_id, manifest_path)
+        if session_id and manifest_path is not None
+        else None
+    )
+    return {
+        "session_id": sid,
+        "manifest": manifest_result,
+        "log": log_result,
+        "c2pa": c2pa_result,
+        "watermark_session": watermark,
+    }

@@ -202,3 +202,65 @@ def test_perceptual_hash_survives_reencoding_but_not_other_content() -> None:
     assert _hamming(h, perceptual_hash(smaller)) <= 6
     assert _hamming(h, perceptual_hash(other)) >= 16
     assert frame_digest(astronaut) != frame_digest(reencoded)
+
+
+def test_killed_session_keeps_its_records(tmp_path: Path, overlay_dirs: dict[str, Path]) -> None:
+    """SIGKILL a real run: every record written before verifies; the log says it is cut."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from overlay.provenance.check import check_manifest
+
+    env = {
+        **os.environ,
+        "OVERLAY_CONFIG_DIR": str(overlay_dirs["config"]),
+        "OVERLAY_DATA_DIR": str(overlay_dirs["data"]),
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "overlay",
+            "run",
+            "--source",
+            "synthetic",
+            "--sink",
+            "null",
+            "--size",
+            "320x240",
+            "--fps",
+            "30",
+            "--seconds",
+            "30",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        logs: list[Path] = []
+        while time.monotonic() < deadline:
+            logs = (
+                list((overlay_dirs["data"] / "sessions").glob("*.log.jsonl"))
+                if (overlay_dirs["data"] / "sessions").exists()
+                else []
+            )
+            if logs and logs[0].read_bytes().count(b"\n") >= 3:
+                break
+            time.sleep(0.1)
+        assert logs, "the run wrote no frame log"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    result = check_log(logs[0])
+    assert not result["valid"] and not result["complete"]
+    assert result["records"] >= 3 and result["frames"] >= 30
+    assert result["first_broken"] is None or result["first_broken"]["reason"] == "cut mid-record"
+    manifest = check_manifest(
+        logs[0].with_name(logs[0].name.replace(".log.jsonl", ".manifest.json"))
+    )
+    assert manifest["valid"] and manifest["status"] == "running"

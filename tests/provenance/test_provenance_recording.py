@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -75,6 +76,11 @@ def test_run_makes_a_signed_recording_tied_to_manifest_and_log(
     assert session["log"]["valid"] and session["log"]["frames"] == 40
     assert session["manifest"]["body"]["recordings"][0]["file"] == "x.mp4"
     assert session["log"]["session_id"] == sid == session["manifest"]["session_id"]
+    # nothing provenance wrote is readable by group or others
+    config, data = Path(os.environ["OVERLAY_CONFIG_DIR"]), Path(os.environ["OVERLAY_DATA_DIR"])
+    for path in [*config.rglob("*.key"), *(data / "sessions").iterdir()]:
+        assert path.stat().st_mode & 0o077 == 0, path
+    assert len(list(config.rglob("*.key"))) == 3  # Ed25519 key, CA key, C2PA signer key
 
 
 def test_unsigned_and_missing_recordings_are_results(tmp_path: Path) -> None:
@@ -210,3 +216,61 @@ def test_reencoded_copy_is_matched_to_its_log(
     writer.release()
     miss = match_recording(other, info["log"])
     assert not miss["valid"] and "match the log" in miss["reason"]
+
+
+def test_unreadable_likeness_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "run",
+            "--source",
+            "synthetic",
+            "--sink",
+            "null",
+            "--frames",
+            "2",
+            "--no-pace",
+            "--likeness",
+            str(tmp_path / "nobody.png"),
+        ]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and "nobody.png" in err[-1] and "Traceback" not in "".join(err)
+    code = main(
+        [
+            "run",
+            "--source",
+            "synthetic",
+            "--sink",
+            "null",
+            "--frames",
+            "2",
+            "--no-pace",
+            "--digital-source-type",
+            "madeUp",
+        ]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and "madeUp" in err[-1]
+
+
+def test_provenance_report_ties_file_manifest_and_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from overlay.provenance import provenance_report
+
+    info = _run(tmp_path, capsys, "--frames", "5", "--size", "160x120")
+    report = provenance_report(tmp_path / "x.mp4", session_id=info["session_id"])
+    json.dumps(report)  # JSON-ready
+    assert report["session_id"] == info["session_id"]
+    for part in ("manifest", "log", "c2pa", "watermark_session"):
+        assert report[part]["valid"], (part, report[part]["reason"])
+    assert report["manifest"]["summary"]["AIGC"]["ProduceID"] == info["session_id"]
+    other = "0" * 8 if info["session_id"] != "0" * 8 else "1" * 8
+    wrong = provenance_report(tmp_path / "x.mp4", session_id=other)
+    assert not wrong["manifest"]["valid"] and "no session manifest" in wrong["manifest"]["reason"]
+    given = provenance_report(tmp_path / "x.mp4", session_id=other, manifest=info["manifest"])
+    assert given["manifest"]["valid"] and not given["watermark_session"]["valid"]
+    nothing = provenance_report(None)
+    assert not nothing["c2pa"]["valid"] and not nothing["manifest"]["valid"]
