@@ -9,7 +9,6 @@ on another machine.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from overlay.errors import ProvenanceError
+from overlay.provenance._files import sha256_file
 from overlay.provenance.canonical import canonical_json, parse_canonical
 from overlay.provenance.framelog import LOG_FORMAT, line_hash
 from overlay.provenance.keys import key_id_of, load_public_key, public_keys, verify_signature
@@ -346,14 +346,6 @@ def check_log(
 
 
 # -- recordings -----------------------------------------------------------------------------
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _read_c2pa(path: Path) -> tuple[str | None, dict[str, Any] | None, list[str], str | None]:
     """(validation state, active manifest, failure codes, error)."""
     try:
@@ -423,7 +415,7 @@ def check_c2pa(
     if not path.is_file():
         return _fail(result, f"recording not found: {path}")
     try:
-        result["sha256"] = _sha256(path)
+        result["sha256"] = sha256_file(path)
     except OSError as exc:
         return _fail(result, f"cannot read {path}: {exc.strerror}")
     state, active, failures, error = _read_c2pa(path)

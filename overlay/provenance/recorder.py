@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from overlay import __version__, paths
 from overlay.config import BannerConfig
 from overlay.errors import ProvenanceError
 from overlay.frames import StampedFrame
-from overlay.provenance._files import write_atomic
+from overlay.provenance._files import sha256_file, write_atomic
 from overlay.provenance.consent import ConsentRecord
 from overlay.provenance.framelog import FrameLog, utc_now
 from overlay.provenance.keys import SigningKey, load_signing_key
@@ -181,7 +182,7 @@ class SessionRecorder:
         """A sink that logs every stamped frame and finishes the session when closed."""
         return ProvenanceSink(self)
 
-    def finalizer_for(self, target: Path, frames: Any) -> Any:
+    def finalizer_for(self, target: Path, frames: Callable[[], int]) -> Callable[[Path], None]:
         """A FileSink finalizer: sign the finished file that will be published as ``target``.
 
         Args:
@@ -199,7 +200,7 @@ class SessionRecorder:
                 watermark_key_id=self._body["watermark"]["key_id"],
             )
             sign_recording(partial, info, title=target.name)
-            digest = hashlib.sha256(partial.read_bytes()).hexdigest()
+            digest = sha256_file(partial)
             with self._lock:
                 self._recordings.append(
                     {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from overlay.provenance.policy import Disclosure, decide
 from overlay.provenance.recorder import SessionRecorder
 from overlay.session import Session
 from overlay.sinks.base import FrameSink
+from overlay.sinks.file import FileSink
 from overlay.sources.base import FrameSource
 
 __all__ = ["Plan", "plan", "scopes_of", "start"]
@@ -75,8 +76,6 @@ def plan(
 
 def scopes_of(sinks: Sequence[FrameSink]) -> tuple[str, ...]:
     """The consent scopes these sinks need: ``record`` for files, ``live`` for cameras."""
-    from overlay.sinks.file import FileSink
-
     scopes: set[str] = set()
     for sink in sinks:
         if isinstance(sink, FileSink):
@@ -86,6 +85,10 @@ def scopes_of(sinks: Sequence[FrameSink]) -> tuple[str, ...]:
     return tuple(sorted(scopes))
 
 
+def _frames_of(sink: FileSink) -> Callable[[], int]:
+    return lambda: sink.frames
+
+
 def start(
     the_plan: Plan, session: Session, sinks: Sequence[FrameSink], banner: BannerConfig
 ) -> SessionRecorder:
@@ -93,8 +96,6 @@ def start(
 
     Returns the recorder; add ``recorder.sink()`` after all other sinks.
     """
-    from overlay.sinks.file import FileSink
-
     if the_plan.consent is not None:
         problem = the_plan.consent.problem(scope=scopes_of(sinks))
         if problem:
@@ -115,5 +116,5 @@ def start(
     recorder.start()
     for sink in sinks:
         if isinstance(sink, FileSink):
-            sink.finalizers.append(recorder.finalizer_for(sink.path, lambda s=sink: s.frames))
+            sink.finalizers.append(recorder.finalizer_for(sink.path, _frames_of(sink)))
     return recorder
