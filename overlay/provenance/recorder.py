@@ -197,7 +197,7 @@ class SessionRecorder:
                 aigc=self.aigc,
                 frames=int(frames()),
                 fps=self.session.fps,
-                watermark_key_id=self._body["watermark"]["key_id"],
+                watermark_key_id=self._watermark_key_id(),
             )
             sign_recording(partial, info, title=target.name)
             digest = sha256_file(partial)
@@ -215,6 +215,14 @@ class SessionRecorder:
 
         return finalize
 
+    def _watermark_key_id(self) -> str | None:
+        # The watermark stamp makes its key on first use, after the manifest was started.
+        with self._lock:
+            mark = self._body["watermark"]
+            if mark["key_id"] is None:
+                mark["key_id"] = watermark_key_id()
+            return str(mark["key_id"]) if mark["key_id"] else None
+
     def finish(self) -> None:
         """Close the log and write the final manifest. Idempotent."""
         if self._finished:
@@ -229,6 +237,7 @@ class SessionRecorder:
                 "records": self._log.records,
                 "head": self._log.head,
             }
+        self._watermark_key_id()
         with self._lock:
             self._body["recordings"] = list(self._recordings)
         self._body.update(status="complete", ended_utc=utc_now(), frames=frames)

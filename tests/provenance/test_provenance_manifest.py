@@ -147,3 +147,18 @@ def test_watermark_session_belongs_to_manifest() -> None:
     wrong = check_watermark_session(other, rec.manifest_path)
     assert not wrong["valid"] and other in wrong["reason"]
     assert not check_watermark_session(None, rec.manifest_path)["valid"]
+
+
+def test_watermark_key_id_is_recorded_once_the_key_exists(overlay_dirs: dict[str, Path]) -> None:
+    import hashlib
+
+    rec = _recorder()
+    rec.start()
+    assert rec.body["watermark"]["key_id"] is None  # no watermark key yet
+    key = b"k" * 32
+    (overlay_dirs["config"] / "watermark.key").write_bytes(key)
+    rec.finish()
+    body = check_manifest(rec.manifest_path)["body"]
+    assert body["watermark"]["key_id"] == hashlib.sha256(key).hexdigest()[:16]
+    text = rec.manifest_path.read_text()
+    assert key.hex() not in text and key.decode() not in text  # the key itself is not recorded
