@@ -134,9 +134,11 @@ def other_os_checks(platform: str) -> list[Check]:
             Check(
                 "note: OBS's virtual camera is a single device",
                 True,
-                "if your face-swap tool already sends to the OBS virtual camera, overlay cannot "
-                "use it as well; capture the tool's window instead (--source window:TITLE) or "
-                "use the Unity Capture backend (--backend unitycapture)",
+                "pyvirtualcam's OBS backend is the same 'OBS Virtual Camera' that OBS's own "
+                "Start Virtual Camera uses, so a face-swap tool -> OBS virtual camera -> overlay "
+                "chain collides; skip OBS and capture the tool's window directly "
+                "(--source window:TITLE; 'overlay sources' lists the windows), or install "
+                "Unity Capture and send to it (--backend unitycapture)",
             )
         )
     return checks

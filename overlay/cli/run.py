@@ -39,7 +39,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--source",
         metavar="S",
-        help="synthetic | webcam[:N] | file:PATH | device:PATH_OR_INDEX | pipe: | avatar",
+        help="synthetic | webcam[:N] | file:PATH | device:PATH_OR_INDEX | pipe: | avatar | "
+        "screen[:N] | region:X,Y,W,H | window:TITLE ('overlay sources' lists them)",
     )
     p.add_argument(
         "--sink",
