@@ -15,11 +15,13 @@ from pathlib import Path
 
 from overlay.config import BannerConfig, OutputConfig
 from overlay.errors import SinkError, SourceError
+from overlay.faces import FaceSettings
 from overlay.pipeline import Pipeline
 from overlay.session import Session
 from overlay.sinks import FrameSink, SinkOptions, open_sink
 from overlay.sinks.file import default_recording_path
 from overlay.sources import FrameSource, SourceOptions, open_source
+from overlay.stamps import default_stamps
 
 __all__ = ["DEFAULT_SOURCE", "RunSettings", "open_pipeline"]
 
@@ -47,6 +49,7 @@ class RunSettings:
         likeness: image of the person the source shows (consent rules apply).
         declared_generator: the source is a face-swap/generator output.
         recording_dir: where the fallback recording goes (default: the current folder).
+        faces: the face tag and the banner's face avoidance (detection on a worker thread).
     """
 
     source: str | None = None
@@ -61,6 +64,7 @@ class RunSettings:
     likeness: str | None = None
     declared_generator: bool = False
     recording_dir: Path | None = None
+    faces: FaceSettings = field(default_factory=lambda: FaceSettings(asynchronous=True))
 
     def source_options(self) -> SourceOptions:
         return SourceOptions(
@@ -133,12 +137,19 @@ def open_pipeline(
         else:
             sinks = _default_sinks(sink_options, settings.recording_dir)
         sinks.extend(extra_sinks)
-        pipeline = Pipeline(source, sinks, session=session, banner=settings.banner)
+        stamps = default_stamps(session, settings.banner, settings.faces)
+        pipeline = Pipeline(source, sinks, session=session, banner=settings.banner, stamps=stamps)
     except BaseException:
         closables: list[FrameSource | FrameSink] = [*sinks, source]
         for thing in closables:
             with contextlib.suppress(Exception):
                 thing.close()
         raise
-    with pipeline:
-        yield pipeline
+    try:
+        with pipeline:
+            yield pipeline
+    finally:
+        for stamp in stamps:  # the face tag's worker thread and model
+            close = getattr(stamp, "close", None)
+            if close is not None:
+                close()

