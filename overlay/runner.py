@@ -27,8 +27,8 @@ __all__ = ["DEFAULT_SOURCE", "RunSettings", "open_pipeline"]
 
 log = logging.getLogger("overlay")
 
-#: The source used when no camera opens (the embedded default).
-DEFAULT_SOURCE = "synthetic"
+#: The source used when no camera opens: overlay's own disclosed avatar.
+DEFAULT_SOURCE = "avatar"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +128,8 @@ def open_pipeline(
         if settings.source
         else _default_source(src_options)
     )
+    if settings.faces.model is not None and hasattr(source, "model"):
+        source.model = settings.faces.model  # the avatar's landmarker uses --face-model too
     sinks: list[FrameSink] = []
     try:
         source.open()

@@ -186,7 +186,11 @@ class FaceDetector:
         regions = [region] if region is not None else square_tiles((w, h))
         boxes: list[Box] = []
         for r in regions:
-            boxes.extend(self.detect_crop(self.crop(image, r), r))
+            for b in self.detect_crop(self.crop(image, r), r):
+                cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+                # overlapping tiles see a face twice: keep the first
+                if not any(k[0] <= cx <= k[2] and k[1] <= cy <= k[3] for k in boxes):
+                    boxes.append(b)
         return boxes
 
     def close(self) -> None:

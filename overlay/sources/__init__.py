@@ -27,6 +27,7 @@ _BUILTIN: dict[str, str] = {
     "device": "overlay.sources.capture:DeviceSource",
     "file": "overlay.sources.file:FileSource",
     "pipe": "overlay.sources.pipe:PipeSource",
+    "avatar": "overlay.sources.avatar:AvatarSource",
 }
 _REGISTERED: dict[str, SourceFactory] = {}
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["FaceTagStamp", "tag_place"]
 
 #: Cap height of the tag's text as a fraction of the face box height.
-TAG_SCALE = 0.16
+TAG_SCALE = 0.13
 #: A tag moves only when its place changes by more than this many pixels.
 STILL_PX = 2
 #: Gap between the face box and the tag, as a fraction of the face box width.
@@ -61,7 +61,7 @@ class FaceTagStamp:
         self.text = text
         short = min(session.size)
         self._min_cap = max(8, round(0.018 * short))
-        self._max_cap = max(self._min_cap, round(0.06 * short))
+        self._max_cap = max(self._min_cap, round(0.04 * short))  # below the banner's 5%
         self._sprites: dict[int, SpriteBlender] = {}
         self._placed: list[tuple[int, int]] = []
         #: Where the tags went on the last frame, as (x, y, w, h).
