@@ -137,7 +137,9 @@ class FaceTracker:
             for track in unmatched:
                 p = track.predict(t, self.horizon)
                 d = math.hypot(p[0] - z[0], p[1] - z[1])
-                if d < 0.75 * max(p[2], p[3], z[2], z[3]) and d < best_d:
+                # a region is cut around one face: what it finds there is that face
+                reach = 0.75 if scan or region is None else 1.5
+                if d < reach * max(p[2], p[3], z[2], z[3]) and d < best_d:
                     best, best_d = track, d
             if best is None:
                 if not any(_inside(z, _square(k.predict(t, self.horizon))) for k in self.tracks):
