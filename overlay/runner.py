@@ -49,7 +49,7 @@ class RunSettings:
         likeness: image of the person the source shows (consent rules apply).
         declared_generator: the source is a face-swap/generator output.
         recording_dir: where the fallback recording goes (default: the current folder).
-        faces: the face tag and the banner's face avoidance (detection on a worker thread).
+        faces: the face tag and the banner's face avoidance.
     """
 
     source: str | None = None
@@ -64,7 +64,7 @@ class RunSettings:
     likeness: str | None = None
     declared_generator: bool = False
     recording_dir: Path | None = None
-    faces: FaceSettings = field(default_factory=lambda: FaceSettings(asynchronous=True))
+    faces: FaceSettings = field(default_factory=FaceSettings)
 
     def source_options(self) -> SourceOptions:
         return SourceOptions(

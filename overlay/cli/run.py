@@ -101,7 +101,7 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
         loop=not args.no_loop,
         pipe_size=parse_size(args.pipe_size, "--pipe-size") if args.pipe_size else None,
         mirror=args.mirror,
-        faces=FaceSettings(tag=not args.no_face_tag, model=args.face_model, asynchronous=True),
+        faces=FaceSettings(tag=not args.no_face_tag, model=args.face_model),
     )
 
 

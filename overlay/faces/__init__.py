@@ -43,7 +43,10 @@ class FaceSettings:
         tag: draw the "AI" tag beside each face.
         model: an explicit path to ``face_landmarker.task``; None resolves it.
         every: detect on every Nth frame, track in between.
-        asynchronous: detect on a worker thread (live runs); False detects inline (tests).
+        asynchronous: detect on a worker thread. Off by default: on the 2-vCPU machine
+            this was built on, the worker's Python side made the pipeline thread wait for
+            the GIL, and inline detection cost less per frame on average and at p95
+            (benchmarks/faces_tag.py).
     """
 
     enabled: bool = True

@@ -23,7 +23,7 @@ def test_the_default_source_without_a_webcam_is_the_avatar() -> None:
             p.step()
         tag = p.chain.stamps[1]
         assert isinstance(tag, FaceTagStamp) and tag.watch is not None
-    assert tag.watch._worker is None  # closed with the pipeline
+    assert tag.watch.detector._task is None  # closed with the pipeline
 
 
 def test_run_avatar_to_null(capsys: pytest.CaptureFixture[str]) -> None:
@@ -63,4 +63,4 @@ def test_no_face_tag_flag_keeps_watching_without_drawing() -> None:
     settings = settings_from_args(args)
     assert settings.faces.enabled and not settings.faces.tag
     default = settings_from_args(build_parser().parse_args(["run"]))
-    assert default.faces.tag and default.faces.asynchronous
+    assert default.faces.tag and default.faces.model is None
