@@ -125,8 +125,10 @@ class IdleAnimation:
     """
 
     def __init__(self, seed: int = 7) -> None:
-        rng = np.random.default_rng(seed)
-        self._rng = rng
+        # one generator per stream: the events do not depend on how far ahead was asked
+        self._rp, self._rb, self._rg = (
+            np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3)
+        )
         self._phrases: list[tuple[float, float]] = []  # (start, end)
         self._blinks: list[float] = []
         self._glances: list[tuple[float, float, float]] = []  # (start, x, y)
@@ -134,12 +136,13 @@ class IdleAnimation:
         self._extend(30.0)
 
     def _extend(self, t: float) -> None:
-        rng = self._rng
+        rng = self._rp
         while self._until < t + 5.0:
             start = self._until + float(rng.uniform(0.6, 2.0))
             end = start + float(rng.uniform(1.5, 4.0))
             self._phrases.append((start, end))
             self._until = end
+        rng = self._rb
         last = self._blinks[-1] if self._blinks else 0.5
         while last < t + 5.0:
             last += float(rng.uniform(2.0, 6.0))
@@ -147,6 +150,7 @@ class IdleAnimation:
             if rng.random() < 0.2:
                 self._blinks.append(last + 0.32)
                 last += 0.32
+        rng = self._rg
         g_last = self._glances[-1][0] if self._glances else 0.0
         while g_last < t + 5.0:
             g_last += float(rng.uniform(1.0, 3.0))
@@ -154,8 +158,20 @@ class IdleAnimation:
                 (g_last, float(rng.uniform(-0.7, 0.7)), float(rng.uniform(-0.4, 0.4)))
             )
 
+    def _prune(self, t: float) -> None:
+        # A long session must not scan hours of past events every frame.
+        old = t - 5.0
+        while len(self._phrases) > 1 and self._phrases[0][1] < old:
+            self._phrases.pop(0)
+        while len(self._blinks) > 1 and self._blinks[0] < old:
+            self._blinks.pop(0)
+        while len(self._glances) > 1 and self._glances[1][0] < old:
+            self._glances.pop(0)
+
     def pose(self, t: float) -> AvatarPose:
+        """The pose at ``t`` seconds (times may go back up to 5 s, not further)."""
         self._extend(t)
+        self._prune(t)
         # Talking: which phrase (if any), and where in it.
         talk = 0.0
         since_start = 99.0
@@ -535,10 +551,6 @@ class AvatarSource(BaseSource):
         if self._landmarker is not None:
             self._landmarker.close()
             self._landmarker = None
-
-    def pose_at(self, index: int) -> AvatarPose:
-        """The idle animation's pose for frame ``index``."""
-        return self.idle.pose(index / self.fps)
 
     def _read(self) -> BGRImage | None:
         t = self._index / self.fps

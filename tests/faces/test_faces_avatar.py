@@ -20,6 +20,7 @@ from overlay.sources.avatar import (
     AvatarPose,
     AvatarRenderer,
     AvatarSource,
+    IdleAnimation,
     pose_from_reading,
     still_pose,
 )
@@ -134,6 +135,8 @@ def test_idle_animation_is_lively_and_repeatable() -> None:
     assert np.ptp([p.yaw for p in poses]) > 0.2  # moves its head
     assert np.ptp([p.gaze_x for p in poses]) > 0.3  # glances
     assert a.origin == "synthetic" and not a.live
+    # the same pose for a time whether reached frame by frame or asked for directly
+    assert IdleAnimation().pose(179 / 30.0) == poses[-1]
 
 
 def test_spec_names_the_avatar_and_its_driver() -> None:
