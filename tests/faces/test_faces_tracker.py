@@ -74,3 +74,14 @@ def test_scans_only_add_faces_away_from_tracks() -> None:
     tr.update(0.0, [_box(300, 300)])
     tr.update(0.1, [_box(310, 305), _box(900, 300)], (0, 0, 1280), scan=True)
     assert len(tr.tracks) == 2
+
+
+def test_tag_goes_left_when_the_face_is_at_the_right_edge() -> None:
+    from overlay.stamps.facetag import tag_place
+
+    x, y = tag_place((500, 200, 650, 350), 60, 40, (1280, 720))
+    assert x > 650 and y == 200  # right of the face, level with its top
+    x, y = tag_place((1150, 200, 1270, 320), 60, 40, (1280, 720))
+    assert x + 60 < 1150  # no room on the right: on the left
+    x, y = tag_place((-50, -30, 100, 120), 60, 40, (1280, 720))
+    assert x >= 0 and y == 0  # always inside the frame
