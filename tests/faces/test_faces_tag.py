@@ -228,3 +228,28 @@ def test_asynchronous_watch_finds_and_follows(face_model: FaceModel, head: BGRIm
     assert seen >= 25
     assert abs(tag.faces()[0][0] - (x + 90)) < 40
     tag.close()
+
+
+def test_a_failing_detector_warns_and_the_frames_go_on(
+    face_model: FaceModel, head: BGRImage, caplog: pytest.LogCaptureFixture
+) -> None:
+    from unittest import mock
+
+    session = Session(SIZE, FPS)
+    watch = FaceWatch(face_model, every=1)
+    tag = FaceTagStamp(session, watch)
+    chain = StampChain(session, [tag])
+    with (
+        mock.patch.object(watch.detector, "detect", side_effect=RuntimeError("boom")),
+        caplog.at_level(logging.WARNING, logger="overlay.faces"),
+    ):
+        for k in range(5):
+            stamped = chain.apply(Frame(paste(head, 500, 200), k, k / FPS))
+            assert not stamped.slate
+    assert watch.failures >= 5
+    assert sum("face detection failed" in r.getMessage() for r in caplog.records) == 1
+    # and once it works again, the face is found
+    for k in range(5, 12):
+        chain.apply(Frame(paste(head, 500, 200), k, k / FPS))
+    assert len(tag.faces()) == 1
+    tag.close()
