@@ -62,6 +62,7 @@ class FaceSettings:
 
 _lock = threading.Lock()
 _resolved: dict[str | None, FaceModel | None] = {}
+_warned: set[str] = set()
 
 
 def default_model(explicit: str | None = None) -> FaceModel | None:
@@ -87,6 +88,19 @@ def open_face_watch(settings: FaceSettings) -> FaceWatch | None:
     model = default_model(settings.model)
     if model is None:
         return None
-    from overlay.faces.watch import FaceWatch
+    try:
+        from overlay.faces.watch import FaceWatch
 
-    return FaceWatch(model, every=settings.every, asynchronous=settings.asynchronous)
+        return FaceWatch(model, every=settings.every, asynchronous=settings.asynchronous)
+    except ConfigError:
+        raise  # the user's model file is not a face model: say so
+    except Exception as exc:  # mediapipe missing or broken on this platform
+        if "broken" not in _warned:
+            _warned.add("broken")
+            log.warning(
+                "face detection is unavailable (%s: %s); the face tag and the banner's "
+                "face avoidance are off; reinstall mediapipe (pip install mediapipe)",
+                type(exc).__name__,
+                exc,
+            )
+        return None

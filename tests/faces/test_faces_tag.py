@@ -253,3 +253,24 @@ def test_a_failing_detector_warns_and_the_frames_go_on(
         chain.apply(Frame(paste(head, 500, 200), k, k / FPS))
     assert len(tag.faces()) == 1
     tag.close()
+
+
+def test_broken_mediapipe_warns_once_and_the_pipeline_works(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import overlay.faces.watch as watch_mod
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ImportError("libGL.so.1: cannot open shared object file")
+
+    monkeypatch.setattr(faces_pkg, "_warned", set())
+    monkeypatch.setattr(watch_mod, "FaceWatch", broken)
+    session = Session((640, 360), FPS)
+    with caplog.at_level(logging.WARNING, logger="overlay.faces"):
+        for _ in range(2):
+            with Pipeline(
+                SyntheticSource((640, 360), FPS), [MemorySink((640, 360))], session=session
+            ) as p:
+                assert p.step() is not None
+    msgs = [r.getMessage() for r in caplog.records if "unavailable" in r.getMessage()]
+    assert len(msgs) == 1 and "libGL" in msgs[0]
