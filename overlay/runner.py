@@ -15,18 +15,20 @@ from pathlib import Path
 
 from overlay.config import BannerConfig, OutputConfig
 from overlay.errors import SinkError, SourceError
+from overlay.faces import FaceSettings
 from overlay.pipeline import Pipeline
 from overlay.session import Session
 from overlay.sinks import FrameSink, SinkOptions, open_sink
 from overlay.sinks.file import default_recording_path
 from overlay.sources import FrameSource, SourceOptions, open_source
+from overlay.stamps import default_stamps
 
 __all__ = ["DEFAULT_SOURCE", "RunSettings", "open_pipeline"]
 
 log = logging.getLogger("overlay")
 
-#: The source used when no camera opens (the embedded default).
-DEFAULT_SOURCE = "synthetic"
+#: The source used when no camera opens: overlay's own disclosed avatar.
+DEFAULT_SOURCE = "avatar"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,7 @@ class RunSettings:
         digital_source_type: the IPTC digitalSourceType the user states.
         provenance: write the signed manifest and frame log, sign recordings, enforce
             consent (off only for measurements).
+        faces: the face tag and the banner's face avoidance.
     """
 
     source: str | None = None
@@ -69,6 +72,7 @@ class RunSettings:
     declare: str | None = None
     digital_source_type: str | None = None
     provenance: bool = True
+    faces: FaceSettings = field(default_factory=FaceSettings)
 
     def source_options(self) -> SourceOptions:
         return SourceOptions(
@@ -132,6 +136,8 @@ def open_pipeline(
         if settings.source
         else _default_source(src_options)
     )
+    if settings.faces.model is not None and hasattr(source, "model"):
+        source.model = settings.faces.model  # the avatar's landmarker uses --face-model too
     sinks: list[FrameSink] = []
     plan = None
     try:
@@ -157,12 +163,19 @@ def open_pipeline(
         if plan is not None:
             recorder = provenance.start(plan, session, sinks, settings.banner)
             sinks.append(recorder.sink())  # last: recordings are signed before it finishes
-        pipeline = Pipeline(source, sinks, session=session, banner=settings.banner)
+        stamps = default_stamps(session, settings.banner, settings.faces)
+        pipeline = Pipeline(source, sinks, session=session, banner=settings.banner, stamps=stamps)
     except BaseException:
         closables: list[FrameSource | FrameSink] = [*sinks, source]
         for thing in closables:
             with contextlib.suppress(Exception):
                 thing.close()
         raise
-    with pipeline:
-        yield pipeline
+    try:
+        with pipeline:
+            yield pipeline
+    finally:
+        for stamp in stamps:  # the face tag's worker thread and model
+            close = getattr(stamp, "close", None)
+            if close is not None:
+                close()

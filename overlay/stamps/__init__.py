@@ -2,20 +2,54 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from overlay.config import BannerConfig
 from overlay.session import Session
 from overlay.stamps.banner import BannerStamp
 from overlay.stamps.base import Stamp, StampChain
+from overlay.stamps.facetag import FaceTagStamp
 from overlay.stamps.mark import MarkStamp
 from overlay.stamps.watermark import WatermarkStamp
 
-__all__ = ["BannerStamp", "MarkStamp", "Stamp", "StampChain", "WatermarkStamp", "default_stamps"]
+if TYPE_CHECKING:
+    from overlay.faces import FaceSettings
+
+__all__ = [
+    "BannerStamp",
+    "FaceTagStamp",
+    "MarkStamp",
+    "Stamp",
+    "StampChain",
+    "WatermarkStamp",
+    "default_stamps",
+]
 
 
-def default_stamps(session: Session, banner: BannerConfig) -> list[Stamp]:
-    """The session's stamps in their required order: watermark, banner, mark."""
+def default_stamps(
+    session: Session, banner: BannerConfig, faces: FaceSettings | None = None
+) -> list[Stamp]:
+    """The session's stamps in their required order: watermark, face tag, banner, mark.
+
+    ``faces`` defaults to ``FaceSettings()`` (tag on, detection inline). With no face
+    model the face tag is a no-op and the banner stays where configured.
+    """
+    from overlay.faces import FaceSettings, open_face_watch
+
+    tag = FaceTagStamp(
+        session,
+        open_face_watch(faces or FaceSettings()),
+        draw=(faces or FaceSettings()).tag,
+    )
+    mark = MarkStamp(session, banner.position)
     return [
         WatermarkStamp(session),
-        BannerStamp(session, banner),
-        MarkStamp(session, banner.position),
+        tag,
+        BannerStamp(
+            session,
+            banner,
+            faces=tag.faces if tag.watch is not None else None,
+            keep_clear=[(mark.x, mark.y, mark.plate_w, mark.plate_h)],
+        ),
+        mark,
     ]
