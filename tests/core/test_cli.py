@@ -144,9 +144,18 @@ def test_ctrl_c_stops_cleanly_and_leaves_a_playable_recording(tmp_path: Path) ->
         text=True,
         cwd=Path(__file__).resolve().parents[2],
     )
-    time.sleep(3.0)
+    assert proc.stderr is not None
+    started = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # wait until the session runs, however loaded the machine
+        line = proc.stderr.readline()
+        started.append(line)
+        if ("session" in line and "->" in line) or not line:
+            break
+    time.sleep(1.5)
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=20)
+    _, rest = proc.communicate(timeout=60)
+    err = "".join(started) + rest
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     frames = read_video(out)
