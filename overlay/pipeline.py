@@ -149,7 +149,8 @@ class Pipeline:
         w, h = session.size
         self._out: BGRImage = np.zeros((h, w, 3), np.uint8)
         self._fitter = Fitter(self._out)
-        self._slate = render_slate(session.size, self.banner)
+        self._slate = render_slate(session.size, self.banner, with_banner=False)
+        self._slate_labelled = render_slate(session.size, self.banner, with_banner=True)
         self._n = 0
         self._stop = threading.Event()
         self._stage_names = ["stamp:" + n for n in self.chain.names]
@@ -212,7 +213,7 @@ class Pipeline:
         try:
             stamped = self.chain.apply(frame)
         except StampError:
-            np.copyto(self._out, self._slate)
+            np.copyto(self._out, self._slate_labelled)
             return self.chain.seal_slate(frame)
         stamped.slate = True
         return stamped

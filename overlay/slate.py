@@ -12,10 +12,14 @@ from overlay.stamps.banner import banner_geometry
 __all__ = ["render_slate"]
 
 
-def render_slate(size: tuple[int, int], banner: BannerConfig) -> BGRImage:
-    """A dark frame that says "AI-generated video - source paused" and carries the banner.
+def render_slate(size: tuple[int, int], banner: BannerConfig, *, with_banner: bool) -> BGRImage:
+    """A dark frame that says "AI-generated video - source paused".
 
-    The slate discloses by itself, so it can be sent even when a stamp is failing.
+    Args:
+        size: (width, height).
+        banner: the session's banner settings (language, position).
+        with_banner: also draw the banner into it, for sending when the stamps fail; the
+            slate then discloses by itself. Without it, the stamps add the banner.
     """
     w, h = size
     yy = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None]
@@ -27,6 +31,7 @@ def render_slate(size: tuple[int, int], banner: BannerConfig) -> BGRImage:
         cap = max(6, int(cap * w * 0.92 / label.width))
         label = render_label(banner.slate_text, cap, plate_opacity=0.9)
     label.blender().blend(slate, (w - label.width) // 2, (h - label.height) // 2)
-    sprite, x, y = banner_geometry(banner, size)
-    sprite.blender().blend(slate, x, y)
+    if with_banner:
+        sprite, x, y = banner_geometry(banner, size)
+        sprite.blender().blend(slate, x, y)
     return slate

@@ -36,14 +36,17 @@ class VirtualCameraSink(BaseSink):
     ) -> None:
         super().__init__(size)
         w, h = size
+        if backend is not None and backend not in available_backends():
+            raise SinkError(
+                f"no virtual camera available: unknown backend {backend!r} "
+                f"(known here: {', '.join(available_backends()) or 'none'}); {SETUP_HINT}"
+            )
         try:
             self._cam: pyvirtualcam.Camera | None = pyvirtualcam.Camera(
                 w, h, fps, fmt=pyvirtualcam.PixelFormat.BGR, device=device, backend=backend
             )
-        except (RuntimeError, ValueError, KeyError, OSError) as exc:
+        except (RuntimeError, ValueError, OSError) as exc:
             reason = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-            if isinstance(exc, KeyError):
-                reason = f"unknown backend {backend!r} (known: {', '.join(available_backends())})"
             raise SinkError(f"no virtual camera available: {reason}; {SETUP_HINT}") from exc
         self.spec = f"vcam {self._cam.device}"
         log.info("virtual camera %s (%s backend)", self._cam.device, self._cam.backend)
@@ -103,7 +106,9 @@ class RecordingBackend:
         return None
 
     def send(self, frame: BGRImage) -> None:
-        i420 = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420)
+        # pyvirtualcam hands backends the frame flattened.
+        bgr = frame.reshape(self.height, self.width, 3)
+        i420 = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420)
         self.frames.append(i420.tobytes())
 
     def close(self) -> None:

@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from overlay.config import BannerConfig
+from overlay.errors import SourceError
+from overlay.frames import BGRImage, Frame
+from overlay.pipeline import Fitter, Pipeline
+from overlay.session import Session
+from overlay.sinks.memory import MemorySink
+from overlay.slate import render_slate
+from overlay.sources.base import BaseSource
+from overlay.sources.synthetic import SyntheticSource
+from overlay.stamps import default_stamps
+
+SIZE = (320, 180)
+
+
+class ScriptedSource(BaseSource):
+    """A live source whose behaviour after ``ok_frames`` frames is scripted."""
+
+    spec = "scripted"
+    live = True
+    restartable = True
+
+    def __init__(self, ok_frames: int, then: str, fps: float = 60.0) -> None:
+        super().__init__()
+        self.ok_frames, self.then, self.period = ok_frames, then, 1.0 / fps
+        self.sent = 0
+        self.opens = 0
+        self.release = threading.Event()
+
+    def _open(self) -> None:
+        self.opens += 1
+
+    def _read(self) -> BGRImage | None:
+        if self.sent >= self.ok_frames:
+            if self.then == "stall":
+                self.release.wait(5.0)
+                self.then = "ok"
+            elif self.then == "raise" and not self.release.is_set():
+                raise SourceError("scripted camera unplugged")
+        time.sleep(self.period)
+        self.sent += 1
+        return np.full((SIZE[1], SIZE[0], 3), 100, np.uint8)
+
+
+def _pipeline(source: BaseSource, sink: MemorySink, **kw: object) -> Pipeline:
+    session = Session(size=SIZE, fps=30)
+    return Pipeline(source, [sink], session=session, **kw)  # type: ignore[arg-type]
+
+
+def test_step_stamps_every_frame() -> None:
+    sink = MemorySink(SIZE)
+    src = SyntheticSource(SIZE, 30)
+    with _pipeline(src, sink) as p:
+        for _ in range(5):
+            assert p.step() is not None
+    assert sink.indices == [0, 1, 2, 3, 4]
+    assert not any(sink.slates)
+    raw = SyntheticSource(SIZE, 30).read()
+    assert raw is not None
+    assert not np.array_equal(sink.images[0], raw.image)  # stamps changed the frame
+    assert set(sink.session_ids) == {p.session.id}
+
+
+def test_step_returns_none_when_the_source_ends(tmp_path) -> None:
+    from overlay.sources.file import FileSource
+    from tests.core.helpers import still
+
+    sink = MemorySink(SIZE)
+    src = FileSource(still(tmp_path / "a.png", *SIZE), loop=False)
+    with _pipeline(src, sink) as p:
+        assert p.step() is not None
+        assert p.step() is None
+    assert len(sink.images) == 1
+
+
+def test_sinks_refuse_unstamped_frames() -> None:
+    sink = MemorySink(SIZE)
+    with pytest.raises(TypeError, match="takes StampedFrame"):
+        sink.send(Frame(np.zeros((180, 320, 3), np.uint8), 0, 0.0))  # type: ignore[arg-type]
+    assert sink.images == []
+
+
+def test_sinks_refuse_frames_of_another_size() -> None:
+    sink = MemorySink((640, 360))
+    with _pipeline(SyntheticSource(SIZE, 30), MemorySink(SIZE)) as p:
+        stamped = p.step()
+    assert stamped is not None
+    with pytest.raises(ValueError, match="expects frames of shape"):
+        sink.send(stamped)
+
+
+def test_a_stalled_source_gives_the_slate_at_the_output_rate() -> None:
+    src = ScriptedSource(ok_frames=3, then="stall")
+    sink = MemorySink(SIZE)
+    with _pipeline(src, sink) as p:
+        threading.Timer(1.6, src.release.set).start()
+        p.run(seconds=2.2)
+    n = len(sink.slates)
+    assert 50 <= n <= 75  # ~30 fps kept up through the stall
+    assert sum(sink.slates) >= 20  # ~1.1 s of slate
+    assert sink.slates[0] is False and sink.slates[-1] is False  # recovered
+    slate_img = sink.images[sink.slates.index(True)].astype(np.int16)
+    expected = render_slate(SIZE, BannerConfig(), with_banner=False).astype(np.int16)
+    # Away from the banner, the card and the mark, the slate is the pre-rendered one.
+    corner = (slice(SIZE[1] * 3 // 4, None), slice(SIZE[0] * 3 // 4, None))
+    assert np.mean(np.abs(slate_img[corner] - expected[corner])) < 3
+    assert np.mean(np.abs(slate_img[corner] - 100)) > 30  # not the source's grey
+
+
+def test_a_healthy_source_gives_no_slate() -> None:
+    src = ScriptedSource(ok_frames=10_000, then="stall")
+    sink = MemorySink(SIZE)
+    with _pipeline(src, sink) as p:
+        p.run(seconds=1.0)
+    assert len(sink.slates) >= 25
+    assert not any(sink.slates)
+
+
+def test_a_failing_camera_is_retried_and_picked_up_again(caplog: pytest.LogCaptureFixture) -> None:
+    src = ScriptedSource(ok_frames=3, then="raise")
+    sink = MemorySink(SIZE)
+    caplog.set_level(logging.WARNING)
+    with _pipeline(src, sink) as p:
+        threading.Timer(1.5, src.release.set).start()
+        p.run(seconds=3.5)
+    assert any(sink.slates)
+    assert sink.slates[-1] is False
+    assert src.opens >= 2  # closed and opened again
+    assert "unplugged" in caplog.text and "is back" in caplog.text
+
+
+class BoomStamp:
+    name = "boom"
+
+    def __init__(self, fail_on: set[int]) -> None:
+        self.fail_on = fail_on
+
+    def apply(self, frame: Frame) -> Frame:
+        if frame.index in self.fail_on:
+            raise RuntimeError("stamp exploded")
+        return frame
+
+
+def test_a_stamp_that_raises_turns_the_frame_into_the_slate(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    session = Session(size=SIZE, fps=30)
+    banner = BannerConfig()
+    stamps = [*default_stamps(session, banner), BoomStamp({2})]
+    sink = MemorySink(SIZE)
+    caplog.set_level(logging.ERROR)
+    with Pipeline(SyntheticSource(SIZE, 30), [sink], session=session, stamps=stamps) as p:
+        for _ in range(4):
+            p.step()
+    assert sink.slates == [False, False, True, False]
+    assert np.array_equal(sink.images[2], render_slate(SIZE, banner, with_banner=True))
+    assert "stamp exploded" in caplog.text
+
+
+def test_fitter_letterboxes_never_crops() -> None:
+    out = np.full((180, 320, 3), 7, np.uint8)
+    src = np.full((240, 240, 3), 255, np.uint8)  # square into 16:9
+    Fitter(out).fit(src)
+    cols = np.flatnonzero(np.all(out == 255, axis=(0, 2)))
+    assert cols.size == 180 and cols[0] == 70  # full height, centred
+    assert np.all(out[:, :70] == 0) and np.all(out[:, 250:] == 0)  # black bars
+
+
+def test_fitter_copies_same_size_frames_exactly() -> None:
+    out = np.zeros((180, 320, 3), np.uint8)
+    src = np.random.default_rng(0).integers(0, 256, (180, 320, 3), dtype=np.uint8)
+    Fitter(out).fit(src)
+    assert np.array_equal(out, src)
+    assert out is not src
+
+
+def test_run_stops_at_the_frame_limit_and_reports_stats() -> None:
+    sink = MemorySink(SIZE)
+    with _pipeline(SyntheticSource(SIZE, 30), sink) as p:
+        stats = p.run(frames=20, pace=False)
+    assert len(sink.images) == 20 and stats.frames == 20
+    assert {"fit", "stamp:banner", "stamp:mark", "total"} <= set(stats.stage_ms)
+    assert stats.latency_ms[1] >= stats.latency_ms[0] > 0
+
+
+def test_stop_from_another_thread_ends_run_promptly() -> None:
+    sink = MemorySink(SIZE, limit=5)
+    with _pipeline(SyntheticSource(SIZE, 30), sink) as p:
+        threading.Timer(0.3, p.stop).start()
+        t0 = time.monotonic()
+        p.run()
+        assert time.monotonic() - t0 < 1.5
