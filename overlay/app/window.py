@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import logging
 from pathlib import Path
 
@@ -118,10 +119,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.info: SessionInfo | None = None
         self.last_readout: Readout | None = None
         self.last_error = ""
+        #: The latest errors shown (newest last), for the record and for tests.
+        self.errors: collections.deque[str] = collections.deque(maxlen=20)
         self.restarts = 0
         self.frames_shown = 0
         self.confirm_box: QtWidgets.QMessageBox | None = None
         self._frame: BGRImage | None = None
+        self._session_frames = 0
         self._closing = False
         self._choices: list[SourceChoice] = []
         self.setWindowTitle("overlay: AI-disclosed video")
@@ -474,7 +478,10 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         self.settings = settings
         self._save()
-        self.show_error("")
+        if not self.kiosk:
+            # Kiosk mode keeps the failure on screen until the restarted source sends frames.
+            self.show_error("")
+        self._session_frames = 0
         w, h = session.size
         self._frame = np.zeros((h, w, 3), np.uint8)
         self.preview.set_buffer(self._frame)
@@ -527,7 +534,10 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.start()
 
     def show_error(self, text: str) -> None:
+        """Show ``text`` in the window's error strip ("" hides it)."""
         self.last_error = text
+        if text:
+            self.errors.append(text)
         self.error_label.setText(text)
         self.error_label.setVisible(bool(text))
 
@@ -557,6 +567,9 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         if worker.sink.take_into(frame):
             self.frames_shown += 1
+            self._session_frames += 1
+            if self._session_frames == 1 and self.kiosk and self.last_error:
+                self.show_error("")
             self.preview.update()
             if self.self_view_panel.isVisible():
                 self.self_view.update()
