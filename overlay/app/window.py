@@ -179,7 +179,7 @@ class MainWindow(QtWidgets.QMainWindow):
             scroll = QtWidgets.QScrollArea()
             scroll.setWidget(self.controls)
             scroll.setWidgetResizable(True)
-            scroll.setMinimumWidth(400)
+            scroll.setMinimumWidth(470)
             root.addWidget(scroll, 2)
             self._fill_form(self.settings)
             self.self_view_panel.setVisible(self.settings.self_view)
@@ -191,7 +191,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.showFullScreen()
             QtCore.QTimer.singleShot(0, self.start)
         else:
-            self.resize(1280, 760)
+            self.resize(1400, 860)
             self.check_form()
 
     # -- the form ---------------------------------------------------------------------
