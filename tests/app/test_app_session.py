@@ -196,3 +196,10 @@ def test_without_saved_settings_the_defaults_load(make_window: Any, config_dir: 
     w = make_window(settings=None)
     assert not (config_dir / "app.json").exists()
     assert w.form_settings() == AppSettings()
+
+
+def test_a_missing_camera_device_is_shown_in_the_window(make_window: Any, qtbot: Any):
+    w = make_window(settings=SMALL.with_changes(source="device:/dev/video99"))
+    assert w.start()
+    qtbot.waitUntil(lambda: not w.running, timeout=10000)
+    assert "/dev/video99 does not exist" in w.last_error
