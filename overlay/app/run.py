@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from overlay.app.qt import QtWidgets, check_display
+from overlay.app.qt import QtCore, QtWidgets, check_display
 from overlay.app.settings import load_settings
 from overlay.app.window import MainWindow
 
@@ -14,8 +14,15 @@ __all__ = ["run_app"]
 log = logging.getLogger(__name__)
 
 
-def run_app(*, kiosk: bool = False, source: str | None = None) -> int:
+def run_app(
+    *, kiosk: bool = False, source: str | None = None, quit_after: float | None = None
+) -> int:
     """Open the window and run until it closes; returns the exit code.
+
+    Args:
+        kiosk: demo-booth mode.
+        source: a ``--source`` spec to pick instead of the saved one.
+        quit_after: close the window after this many seconds (scripted checks).
 
     Raises:
         OverlayError: no display, or the packages a window needs are missing.
@@ -29,4 +36,6 @@ def run_app(*, kiosk: bool = False, source: str | None = None) -> int:
     window = MainWindow(kiosk=kiosk, settings=settings)
     if not kiosk:
         window.show()
+    if quit_after is not None:
+        QtCore.QTimer.singleShot(round(quit_after * 1000), window.close)
     return int(app.exec())

@@ -538,6 +538,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.last_error = text
         if text:
             self.errors.append(text)
+            log.warning("%s", text)
         self.error_label.setText(text)
         self.error_label.setVisible(bool(text))
 
@@ -549,6 +550,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         self.info = info
         sending = ", ".join(s for s in info.sinks if s != "null") or "nowhere (preview only)"
+        log.info("session %s: %s -> %s", info.session_id, info.source, sending)
         self.status.setText(
             f"session {info.session_id}: {info.source} -> {sending}   "
             f"label text {info.text_height_fraction:.1%} of the shortest side   "

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from overlay.errors import ConfigError
+
 __all__ = ["add_parser", "run"]
 
 
@@ -24,10 +26,18 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--source", metavar="S", help="start with this source (e.g. synthetic, webcam:0)"
     )
+    p.add_argument(
+        "--quit-after",
+        type=float,
+        metavar="S",
+        help="close the window after S seconds (for scripted checks and demos)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from overlay.app.run import run_app  # PySide6 loads only for this command
 
-    return run_app(kiosk=args.kiosk, source=args.source)
+    if args.quit_after is not None and not args.quit_after > 0:
+        raise ConfigError(f"--quit-after {args.quit_after} must be more than 0 seconds")
+    return run_app(kiosk=args.kiosk, source=args.source, quit_after=args.quit_after)

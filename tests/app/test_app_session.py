@@ -57,8 +57,8 @@ def test_recording_to_a_folder_names_the_file_after_the_session(
     assert len(files) == 1 and files[0].stem.endswith(sid)
 
 
-def test_virtual_camera_receives_the_frames(make_window: Any, qtbot: Any, recording_backend: Any):
-    backend = recording_backend
+def test_virtual_camera_receives_the_frames(make_window: Any, qtbot: Any, vcam_backend: Any):
+    backend = vcam_backend
     before = len(backend.instances)
     w = make_window(settings=SMALL.with_changes(vcam=True, backend="recording"))
     assert w.start()
@@ -74,7 +74,6 @@ def test_no_virtual_camera_is_shown_in_the_window_with_the_doctors_fix(
     make_window: Any, qtbot: Any
 ):
     # No v4l2loopback on this machine: the real pyvirtualcam backend fails to open.
-    # (Named, because other tests register the "recording" test backend.)
     w = make_window(settings=SMALL.with_changes(vcam=True, backend="v4l2loopback"))
     assert w.start()
     qtbot.waitUntil(lambda: not w.running, timeout=10000)
