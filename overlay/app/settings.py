@@ -116,20 +116,30 @@ class AppSettings:
             raise ConfigError("fps nan is not a number; use e.g. 30")
         return OutputConfig(parse_size(self.size, "output size"), float(self.fps))
 
-    def recording_target(self, session_id: str) -> Path:
-        """The mp4 this session records to (a new name per session in a folder)."""
+    def recording_target(self, session_id: str, *, keep_existing: bool = False) -> Path:
+        """The mp4 this session records to (a new name per session in a folder).
+
+        Args:
+            session_id: names the file in a folder.
+            keep_existing: a named ``.mp4`` that exists gets ``-<session>`` added instead
+                (kiosk restarts must not stop at the first session's file).
+        """
         raw = self.record_path.strip()
         if raw.lower().endswith(".mp4"):
-            return Path(raw).expanduser()
+            path = Path(raw).expanduser()
+            if keep_existing and path.exists():
+                path = path.with_name(f"{path.stem}-{session_id}{path.suffix}")
+            return path
         folder = Path(raw).expanduser() if raw else default_recording_folder()
         return default_recording_path(session_id, folder)
 
-    def validate(self, session: Session | None = None) -> Validated:
+    def validate(self, session: Session | None = None, *, keep_existing: bool = False) -> Validated:
         """Check every rule; the settings for a session, or ConfigError with the reason.
 
         Args:
             session: the session the recording path is named after (default: a new one
                 for the output size; only its id is used).
+            keep_existing: see :meth:`recording_target`.
         """
         output = self.output()
         banner = self.banner()
@@ -153,7 +163,7 @@ class AppSettings:
             sinks.append(f"vcam:{self.device}" if self.device.strip() else "vcam")
         if self.record:
             sid = session.id if session else Session(output.size, output.fps).id
-            target = self.recording_target(sid)
+            target = self.recording_target(sid, keep_existing=keep_existing)
             if not target.parent.is_dir():
                 raise ConfigError(
                     f"recording folder {target.parent} does not exist; create it or pick another"

@@ -468,9 +468,13 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         settings = self.form_settings()
         try:
-            probe = settings.validate() if self.controls is None else self.validate(settings)
+            probe = (
+                settings.validate(keep_existing=True)
+                if self.controls is None
+                else self.validate(settings)
+            )
             session = Session(probe.output.size, probe.output.fps)
-            v = settings.validate(session)
+            v = settings.validate(session, keep_existing=self.kiosk)
         except ConfigError as exc:
             self.show_error(f"Refused: {exc}")
             if self.controls is not None:

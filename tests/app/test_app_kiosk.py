@@ -104,3 +104,17 @@ def test_the_normal_window_does_not_restart_after_a_failure(make_window: Any, qt
         qtbot.wait(300)
     assert w.restarts == 0 and not w.running
     assert "failed (injected)" in w.last_error and "restarting" not in w.last_error
+
+
+def test_kiosk_restarts_recording_to_a_named_file_without_overwriting_it(
+    make_window: Any, qtbot: Any, tmp_path: Path
+):
+    out = tmp_path / "booth.mp4"
+    settings = SMALL.with_changes(record=True, record_path=str(out))
+    with mock.patch.object(SyntheticSource, "_read", _failing_after(10)):
+        w = make_window(kiosk=True, restart_delay_ms=50, settings=settings)
+        qtbot.waitUntil(lambda: w.restarts >= 2 and not w.running, timeout=15000)
+    w.stop()
+    files = sorted(p.name for p in tmp_path.glob("booth*.mp4"))
+    assert "booth.mp4" in files and len(files) >= 3  # the first, then one per restart
+    assert all(n == "booth.mp4" or n.startswith("booth-") for n in files)

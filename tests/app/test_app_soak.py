@@ -33,7 +33,7 @@ def test_ten_thousand_preview_frames_without_memory_growth(make_window: Any, qtb
     after = rss_mb()
     assert worker.sink.received == FRAMES
     assert w.last_error == ""
-    assert w.frames_shown >= 1000  # the window kept up with many of them, not just a few
+    assert w.frames_shown >= 500  # the window kept taking frames all along, not just a few
     assert w.preview.paints >= 100
     assert w.last_readout is not None and w.last_readout.stats.frames == FRAMES
     print(f"soak: {FRAMES} frames, {w.frames_shown} shown, RSS {before:.1f} -> {after:.1f} MB")
