@@ -35,11 +35,17 @@ log = logging.getLogger(__name__)
 
 
 class Fitter:
-    """Copies source images into the output buffer, letterboxed (never cropped)."""
+    """Copies source images into the output buffer, letterboxed (never cropped).
+
+    Every pixel of the output is written on every frame (picture and bars), so nothing a
+    stamp drew on an earlier frame survives into the next.
+    """
 
     def __init__(self, out: BGRImage) -> None:
         self.out = out
-        self._geometry: tuple[tuple[int, int], tuple[int, int, int, int]] | None = None
+        self._source_size: tuple[int, int] | None = None
+        self._rect = (0, 0, 0, 0)
+        self._bars: list[BGRImage] = []
 
     def fit(self, image: BGRImage) -> None:
         out = self.out
@@ -47,15 +53,18 @@ class Fitter:
             np.copyto(out, image)
             return
         sh, sw = image.shape[:2]
-        if self._geometry is None or self._geometry[0] != (sw, sh):
+        if self._source_size != (sw, sh):
             oh, ow = out.shape[:2]
             scale = min(ow / sw, oh / sh)
             w = max(1, min(ow, round(sw * scale)))
             h = max(1, min(oh, round(sh * scale)))
             x, y = (ow - w) // 2, (oh - h) // 2
-            out[:] = 0  # black bars, painted once per geometry
-            self._geometry = ((sw, sh), (x, y, w, h))
-        x, y, w, h = self._geometry[1]
+            self._source_size, self._rect = (sw, sh), (x, y, w, h)
+            bars = [out[:y], out[y + h :], out[y : y + h, :x], out[y : y + h, x + w :]]
+            self._bars = [b for b in bars if b.size]
+        x, y, w, h = self._rect
+        for bar in self._bars:
+            bar.fill(0)
         interp = cv2.INTER_AREA if w < sw else cv2.INTER_LINEAR
         out[y : y + h, x : x + w] = cv2.resize(image, (w, h), interpolation=interp)
 

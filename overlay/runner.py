@@ -47,6 +47,11 @@ class RunSettings:
         likeness: image of the person the source shows (consent rules apply).
         declared_generator: the source is a face-swap/generator output.
         recording_dir: where the fallback recording goes (default: the current folder).
+        declare: what the source is: ``face-swap``, ``avatar`` or ``generated``
+            (see :mod:`overlay.provenance.policy`).
+        digital_source_type: the IPTC digitalSourceType the user states.
+        provenance: write the signed manifest and frame log, sign recordings, enforce
+            consent (off only for measurements).
     """
 
     source: str | None = None
@@ -61,6 +66,9 @@ class RunSettings:
     likeness: str | None = None
     declared_generator: bool = False
     recording_dir: Path | None = None
+    declare: str | None = None
+    digital_source_type: str | None = None
+    provenance: bool = True
 
     def source_options(self) -> SourceOptions:
         return SourceOptions(
@@ -69,7 +77,7 @@ class RunSettings:
             loop=self.loop,
             pipe_size=self.pipe_size,
             likeness=self.likeness,
-            declared_generator=self.declared_generator,
+            declared_generator=self.declared_generator or self.declare == "face-swap",
         )
 
     def sink_options(self, session: Session) -> SinkOptions:
@@ -125,7 +133,20 @@ def open_pipeline(
         else _default_source(src_options)
     )
     sinks: list[FrameSink] = []
+    plan = None
     try:
+        if settings.provenance:
+            from overlay.provenance import setup as provenance
+
+            # Before anything opens: a likeness without valid consent never starts.
+            plan = provenance.plan(
+                source,
+                settings.source or source.spec,
+                likeness=settings.likeness,
+                declared=settings.declare,
+                declared_generator=settings.declared_generator,
+                digital_source_type=settings.digital_source_type,
+            )
         source.open()
         if settings.sinks:
             for spec in settings.sinks:
@@ -133,6 +154,9 @@ def open_pipeline(
         else:
             sinks = _default_sinks(sink_options, settings.recording_dir)
         sinks.extend(extra_sinks)
+        if plan is not None:
+            recorder = provenance.start(plan, session, sinks, settings.banner)
+            sinks.append(recorder.sink())  # last: recordings are signed before it finishes
         pipeline = Pipeline(source, sinks, session=session, banner=settings.banner)
     except BaseException:
         closables: list[FrameSource | FrameSink] = [*sinks, source]

@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from overlay import __version__
 from overlay.errors import OverlayError
@@ -20,7 +21,7 @@ from overlay.errors import OverlayError
 __all__ = ["main"]
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("run", "doctor", "bench", "app")
+COMMANDS: tuple[str, ...] = ("run", "sources", "doctor", "bench", "keys", "consent", "app")
 
 EXIT_ERROR = 2
 
@@ -55,15 +56,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_ERROR
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="overlay: %(message)s",
-        stream=sys.stderr,
-        force=True,
-    )
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("overlay: %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if args.verbose else logging.INFO)
     try:
         code: int = args.func(args)
         return code
@@ -73,3 +74,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("overlay: stopped", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``overlay sources | head``): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+
+
+class _StderrHandler(logging.StreamHandler[TextIO]):
+    """Writes to whatever ``sys.stderr`` is at the time (tests swap it), not the one at start."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)

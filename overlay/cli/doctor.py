@@ -87,6 +87,32 @@ def linux_checks(sys_root: Path = Path("/sys"), dev_root: Path = Path("/dev")) -
     return checks
 
 
+def opencv_check(versions: dict[str, str] | None = None) -> Check:
+    """One OpenCV build: the opencv-* distributions that write ``cv2/`` share one version.
+
+    mediapipe pulls opencv-contrib-python beside opencv-python; if their versions differ,
+    ``cv2/`` holds files of both and may not import.
+    """
+    if versions is None:
+        from importlib import metadata
+
+        versions = {}
+        for dist in ("opencv-python", "opencv-contrib-python", "opencv-python-headless"):
+            try:
+                versions[dist] = metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                continue
+    found = ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) or "none"
+    if len(set(versions.values())) == 1:
+        return Check("one OpenCV build installed", True, found)
+    return Check(
+        "one OpenCV build installed",
+        False,
+        found,
+        "reinstall overlay so both are pinned to one release: pip install --force-reinstall -e .",
+    )
+
+
 def other_os_checks(platform: str) -> list[Check]:
     """Windows and macOS: the OBS virtual camera (pyvirtualcam's backend there)."""
     checks: list[Check] = []
@@ -108,16 +134,22 @@ def other_os_checks(platform: str) -> list[Check]:
             Check(
                 "note: OBS's virtual camera is a single device",
                 True,
-                "if your face-swap tool already sends to the OBS virtual camera, overlay cannot "
-                "use it as well; capture the tool's window instead (--source window:TITLE) or "
-                "use the Unity Capture backend (--backend unitycapture)",
+                "pyvirtualcam's OBS backend is the same 'OBS Virtual Camera' that OBS's own "
+                "Start Virtual Camera uses, so a face-swap tool -> OBS virtual camera -> overlay "
+                "chain collides; skip OBS and capture the tool's window directly "
+                "(--source window:TITLE; 'overlay sources' lists the windows), or install "
+                "Unity Capture and send to it (--backend unitycapture)",
             )
         )
     return checks
 
 
 def run(args: argparse.Namespace) -> int:
-    checks = linux_checks() if sys.platform.startswith("linux") else other_os_checks(sys.platform)
+    checks = [opencv_check()]
+    if sys.platform.startswith("linux"):
+        checks += linux_checks()
+    else:
+        checks += other_os_checks(sys.platform)
     for c in checks:
         mark = "ok  " if c.ok else "FAIL"
         print(f"[{mark}] {c.what}: {c.detail}")

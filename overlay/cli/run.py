@@ -39,7 +39,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--source",
         metavar="S",
-        help="synthetic | webcam[:N] | file:PATH | device:PATH_OR_INDEX | pipe: | avatar",
+        help="synthetic | webcam[:N] | file:PATH | device:PATH_OR_INDEX | pipe: | avatar | "
+        "screen[:N] | region:X,Y,W,H | window:TITLE ('overlay sources' lists them)",
     )
     p.add_argument(
         "--sink",
@@ -61,6 +62,24 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--backend", help="pyvirtualcam backend: v4l2loopback, obs, unitycapture")
     p.add_argument(
         "--mirror", action="store_true", help="mirror the local preview (never the output)"
+    )
+    p.add_argument(
+        "--likeness",
+        metavar="IMAGE",
+        help="a picture of the person the source shows; needs a consent record for that "
+        "file (overlay consent add)",
+    )
+    p.add_argument(
+        "--declare",
+        choices=("face-swap", "avatar", "generated"),
+        help="what the source is: face-swap output (needs --likeness and consent), an "
+        "avatar, or generated with no real person's likeness",
+    )
+    p.add_argument(
+        "--digital-source-type",
+        metavar="TERM",
+        help="state the IPTC digitalSourceType, e.g. trainedAlgorithmicMedia, "
+        "compositeWithTrainedAlgorithmicMedia, digitalCapture",
     )
     p.add_argument(
         "--json", action="store_true", help="print the final statistics as JSON on stdout"
@@ -87,6 +106,9 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
         loop=not args.no_loop,
         pipe_size=parse_size(args.pipe_size, "--pipe-size") if args.pipe_size else None,
         mirror=args.mirror,
+        likeness=args.likeness,
+        declare=args.declare,
+        digital_source_type=args.digital_source_type,
     )
 
 
@@ -124,8 +146,13 @@ def run(args: argparse.Namespace) -> int:
         )
         with _stop_on_signals(pipeline):
             stats = pipeline.run(frames=args.frames, seconds=args.seconds, pace=not args.no_pace)
+    files = {}
+    for sink in pipeline.sinks:
+        recorder = getattr(sink, "recorder", None)
+        if recorder is not None:
+            files = {"manifest": str(recorder.manifest_path), "log": str(recorder.log_path)}
     if args.json:
-        print(json.dumps({"session_id": s.id, **stats.as_dict()}))
+        print(json.dumps({"session_id": s.id, **files, **stats.as_dict()}))
     else:
         print(stats.format(), file=sys.stderr)
     return 0

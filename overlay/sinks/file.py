@@ -10,7 +10,7 @@ from pathlib import Path
 
 import cv2
 
-from overlay.errors import ConfigError, SinkError
+from overlay.errors import ConfigError, OverlayError, SinkError
 from overlay.frames import StampedFrame
 from overlay.sinks.base import BaseSink, SinkOptions
 
@@ -90,6 +90,12 @@ class FileSink(BaseSink):
         try:
             for finalize in self.finalizers:
                 finalize(self.partial)
+        except OverlayError:
+            # The error says what failed; the CLI prints it in one line (no traceback).
+            log.error(
+                "finishing %s failed; the unfinished file stays at %s", self.path, self.partial
+            )
+            raise
         except Exception:
             log.exception(
                 "finishing %s failed; the unfinished file stays at %s", self.path, self.partial

@@ -27,6 +27,9 @@ _BUILTIN: dict[str, str] = {
     "device": "overlay.sources.capture:DeviceSource",
     "file": "overlay.sources.file:FileSource",
     "pipe": "overlay.sources.pipe:PipeSource",
+    "screen": "overlay.sources.screen:ScreenSource",
+    "region": "overlay.sources.screen:RegionSource",
+    "window": "overlay.sources.screen:WindowSource",
 }
 _REGISTERED: dict[str, SourceFactory] = {}
 

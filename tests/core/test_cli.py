@@ -201,3 +201,20 @@ def test_doctor_passes_a_good_setup(tmp_path: Path) -> None:
     assert len(checks) == 4
     (sysroot / "module/v4l2loopback/parameters/exclusive_caps").write_text("N\n")
     assert not linux_checks(sys_root=sysroot, dev_root=dev)[-1].ok
+
+
+def test_one_opencv_build_is_installed() -> None:
+    import cv2
+
+    from overlay.cli.doctor import opencv_check
+
+    check = opencv_check()
+    assert check.ok, check.detail
+    assert cv2.VideoWriter.fourcc(*"mp4v") > 0  # and it imports and works
+
+
+def test_mixed_opencv_builds_are_reported() -> None:
+    from overlay.cli.doctor import opencv_check
+
+    check = opencv_check({"opencv-python": "5.0.0.93", "opencv-contrib-python": "4.11.0.86"})
+    assert not check.ok and "force-reinstall" in check.fix

@@ -174,6 +174,33 @@ def test_fitter_letterboxes_never_crops() -> None:
     assert np.all(out[:, :70] == 0) and np.all(out[:, 250:] == 0)  # black bars
 
 
+def test_fitter_repaints_the_bars_every_frame() -> None:
+    out = np.zeros((180, 320, 3), np.uint8)
+    fitter = Fitter(out)
+    src = np.full((240, 240, 3), 255, np.uint8)
+    fitter.fit(src)
+    out[:, :10] = 99  # a stamp drew on the bar
+    fitter.fit(src)
+    assert np.all(out[:, :70] == 0)
+
+
+def test_start_card_leaves_no_trace_on_letterbox_bars() -> None:
+    class Square(BaseSource):
+        spec = "square"
+
+        def _read(self) -> BGRImage:
+            return np.full((400, 400, 3), 200, np.uint8)
+
+    session = Session(size=(1280, 720), fps=30)
+    sink = MemorySink((1280, 720))
+    with Pipeline(Square(), [sink], session=session) as p:
+        for _ in range(62):
+            p.step()
+    bar = (slice(300, 420), slice(100, 200))  # left bar, where the card spills over
+    assert np.any(sink.images[10][bar] != 0)  # the card is there during the first 2 s
+    assert np.all(sink.images[61][bar] == 0)  # and fully gone after
+
+
 def test_fitter_copies_same_size_frames_exactly() -> None:
     out = np.zeros((180, 320, 3), np.uint8)
     src = np.random.default_rng(0).integers(0, 256, (180, 320, 3), dtype=np.uint8)

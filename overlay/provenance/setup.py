@@ -1,0 +1,120 @@
+"""Provenance for a session being assembled (used by :mod:`overlay.runner`).
+
+``plan(...)`` runs before any device opens: it decides the digitalSourceType and refuses a
+likeness without a valid consent record. ``start(...)`` runs once the sinks exist: it
+checks the consent's scope against them, writes the manifest, opens the frame log and
+hooks C2PA signing into every recording.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from overlay.config import BannerConfig
+from overlay.errors import ConsentError
+from overlay.provenance.consent import ConsentRecord, file_sha256, find_consent
+from overlay.provenance.policy import Disclosure, decide
+from overlay.provenance.recorder import SessionRecorder
+from overlay.session import Session
+from overlay.sinks.base import FrameSink
+from overlay.sinks.file import FileSink
+from overlay.sources.base import FrameSource
+
+__all__ = ["Plan", "plan", "scopes_of", "start"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What was decided before the session opened anything."""
+
+    source_spec: str
+    origin: str
+    disclosure: Disclosure
+    likeness_sha256: str | None
+    consent: ConsentRecord | None
+
+
+def plan(
+    source: FrameSource,
+    source_spec: str,
+    *,
+    likeness: str | None,
+    declared: str | None,
+    declared_generator: bool,
+    digital_source_type: str | None,
+) -> Plan:
+    """Decide the declaration and find the consent record (before anything opens).
+
+    Raises:
+        ConfigError: unknown declaration/type, unreadable likeness image.
+        ConsentError: consent needed and no valid record (or no likeness named).
+    """
+    origin = str(getattr(source, "origin", "media"))
+    name = re.split(r"[: ]", source_spec.strip(), maxsplit=1)[0].lower()
+    disclosure = decide(
+        origin=origin,
+        source_name=name,
+        source_spec=source_spec,
+        likeness=likeness,
+        declared=declared,
+        declared_generator=declared_generator,
+        digital_source_type=digital_source_type,
+    )
+    digest = file_sha256(Path(likeness), "likeness image") if likeness else None
+    consent = None
+    if disclosure.consent_needed and digest is not None:
+        consent = find_consent(digest, (), likeness_name=str(likeness))
+        log.info("consent %s (%s) allows this likeness", consent.id, consent.subject)
+    return Plan(source_spec, origin, disclosure, digest, consent)
+
+
+def scopes_of(sinks: Sequence[FrameSink]) -> tuple[str, ...]:
+    """The consent scopes these sinks need: ``record`` for files, ``live`` for cameras."""
+    scopes: set[str] = set()
+    for sink in sinks:
+        if isinstance(sink, FileSink):
+            scopes.add("record")
+        elif type(sink).__module__ == "overlay.sinks.vcam":
+            scopes.add("live")
+    return tuple(sorted(scopes))
+
+
+def _frames_of(sink: FileSink) -> Callable[[], int]:
+    return lambda: sink.frames
+
+
+def start(
+    the_plan: Plan, session: Session, sinks: Sequence[FrameSink], banner: BannerConfig
+) -> SessionRecorder:
+    """Check the consent's scope, write the manifest, open the log, sign recordings.
+
+    Returns the recorder; add ``recorder.sink()`` after all other sinks.
+    """
+    if the_plan.consent is not None:
+        problem = the_plan.consent.problem(scope=scopes_of(sinks))
+        if problem:
+            raise ConsentError(
+                f"{problem}; add a record with that scope: overlay consent add --scope "
+                "live,record ..."
+            )
+    recorder = SessionRecorder(
+        session,
+        source_spec=the_plan.source_spec,
+        source_origin=the_plan.origin,
+        disclosure=the_plan.disclosure,
+        banner=banner,
+        sinks=[str(getattr(s, "spec", type(s).__name__)) for s in sinks],
+        consent=the_plan.consent,
+        likeness_sha256=the_plan.likeness_sha256,
+    )
+    recorder.start()
+    for sink in sinks:
+        if isinstance(sink, FileSink):
+            sink.finalizers.append(recorder.finalizer_for(sink.path, _frames_of(sink)))
+    return recorder
