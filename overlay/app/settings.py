@@ -16,6 +16,7 @@ from pathlib import Path
 from overlay.config import PRESETS, BannerConfig, OutputConfig, parse_size
 from overlay.errors import ConfigError
 from overlay.paths import config_dir
+from overlay.provenance.policy import DECLARATIONS
 from overlay.runner import RunSettings
 from overlay.session import Session
 from overlay.sinks.file import default_recording_path
@@ -77,6 +78,10 @@ class AppSettings:
         position: banner position; custom only.
         text_height: text height as a fraction of the shortest side; custom only.
         self_view: show a mirrored self-view beside the output preview (never sent).
+        declare: what the source is (``face-swap``, ``avatar``, ``generated``; "" = by its
+            origin), for the provenance record (see ``overlay.provenance.policy``).
+        likeness: image of the person a face-swap source shows ("" = none); a consent
+            record for it is needed (``overlay consent add``).
     """
 
     source: str = "synthetic"
@@ -93,6 +98,8 @@ class AppSettings:
     position: str = "top-right"
     text_height: float = 0.055
     self_view: bool = False
+    declare: str = ""
+    likeness: str = ""
 
     def banner(self) -> BannerConfig:
         """The banner these settings ask for. Raises ConfigError with the reason."""
@@ -177,6 +184,10 @@ class AppSettings:
             # Preview only: the pipeline needs a sink, and the runner's default would pick
             # the virtual camera or a recording the user did not ask for.
             sinks.append("null")
+        if self.declare and self.declare not in DECLARATIONS:
+            raise ConfigError(
+                f"unknown declaration {self.declare!r}; use one of: {', '.join(DECLARATIONS)}"
+            )
         run = RunSettings(
             source=spec,
             sinks=tuple(sinks),
@@ -185,6 +196,8 @@ class AppSettings:
             banner=banner,
             device=self.device.strip() or None,
             backend=self.backend.strip() or None,
+            declare=self.declare or None,
+            likeness=self.likeness.strip() or None,
         )
         short = min(output.size)
         return Validated(run, banner, output, sprite.text_height_px, sprite.text_height_px / short)

@@ -1,18 +1,28 @@
 """The source picker's entries, built from the source registry (no source module imported).
 
-Sources other engineers add to ``overlay.sources`` (avatar, screen, region, window) show
-up here as soon as they are registered; names without a known label still get an entry.
+Sources added to ``overlay.sources`` (avatar, screen, region, window) show up here as
+soon as they are registered; names without a known label still get an entry. What
+``overlay.sources.listing.list_sources()`` finds (cameras by name, screens, windows) is
+put first once the window has listed it (see ``listed_choices``).
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from overlay.sources import source_names
 
-__all__ = ["SourceChoice", "camera_label", "choice_for_spec", "source_choices"]
+__all__ = [
+    "SourceChoice",
+    "camera_label",
+    "choice_for_spec",
+    "listed_choices",
+    "source_choices",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +85,30 @@ def camera_label(node: str) -> str:
     return f"{name} ({node})" if name else f"Camera {node}"
 
 
-def source_choices() -> list[SourceChoice]:
-    """The picker's entries: each camera by name (Linux), then every other source."""
-    names = source_names()
+_KIND_LABELS = {"camera": "Camera", "screen": "Screen", "window": "Window"}
+
+
+def listed_choices(listing: Any) -> list[SourceChoice]:
+    """Picker entries for what ``list_sources()`` found (a ``SourceListing``)."""
     out: list[SourceChoice] = []
+    for c in listing.choices:
+        name, _, arg = str(c.spec).partition(":")
+        prefix = _KIND_LABELS.get(str(c.kind), str(c.kind).capitalize())
+        out.append(SourceChoice(f"{prefix}: {c.label}", name, fixed_arg=arg))
+    return out
+
+
+def source_choices(listed: Sequence[SourceChoice] | None = None) -> list[SourceChoice]:
+    """The picker's entries: what was listed (or each camera by name), then every source.
+
+    Args:
+        listed: entries from :func:`listed_choices`; None: list cameras from /dev only
+            (fast, for the window's first paint).
+    """
+    names = source_names()
+    out: list[SourceChoice] = list(listed or ())
     if "webcam" in names:
-        if sys.platform.startswith("linux"):
+        if listed is None and sys.platform.startswith("linux"):
             from overlay.sources.capture import camera_nodes
 
             for node in camera_nodes():

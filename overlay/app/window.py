@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +19,7 @@ from overlay.app.settings import (
     save_settings,
     settings_path,
 )
-from overlay.app.sources import SourceChoice, choice_for_spec, source_choices
+from overlay.app.sources import SourceChoice, choice_for_spec, listed_choices, source_choices
 from overlay.app.worker import Readout, SessionInfo, SessionWorker
 from overlay.config import LANGUAGES, MIN_TEXT_HEIGHT, POSITIONS, PRESETS
 from overlay.errors import ConfigError
@@ -31,6 +33,11 @@ log = logging.getLogger(__name__)
 OUTPUT_NOTE = "This is what others see: exactly the frames being sent, banner and mark included."
 SELF_VIEW_NOTE = "Self-view (mirrored, only on this screen; the output is never mirrored)"
 PRESET_LABELS = {"eu": "EU (English, top-right)", "gb45438": "GB 45438 (Chinese, top-left)"}
+DECLARE_LABELS = {
+    "face-swap": "face-swap output (needs a likeness with consent)",
+    "avatar": "an avatar",
+    "generated": "generated (no real person's likeness)",
+}
 SIZES = ("1920x1080", "1280x720", "960x540", "640x360")
 
 
@@ -96,6 +103,9 @@ class MainWindow(QtWidgets.QMainWindow):
         frames: stop each session after this many frames (tests, benchmarks).
         pace: pace to the output rate (False: as fast as possible, for tests).
     """
+
+    #: Emitted from the listing thread with a ``SourceListing`` (queued to the GUI thread).
+    sourcesListed = QtCore.Signal(object)  # noqa: N815  (Qt signal name)
 
     def __init__(
         self,
@@ -183,6 +193,9 @@ class MainWindow(QtWidgets.QMainWindow):
             root.addWidget(scroll, 2)
             self._fill_form(self.settings)
             self.self_view_panel.setVisible(self.settings.self_view)
+            self.sources_listed = 0
+            self.sourcesListed.connect(self._on_sources_listed)
+            self.refresh_sources()
         self.setCentralWidget(central)
         self._restart_timer = QtCore.QTimer(self)
         self._restart_timer.setSingleShot(True)
@@ -205,6 +218,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self._choices = source_choices()
         for c in self._choices:
             self.source_combo.addItem(c.label)
+        self.refresh_button = QtWidgets.QPushButton("Refresh")
+        self.refresh_button.setToolTip("list cameras, screens and windows again")
+        self.refresh_button.clicked.connect(self.refresh_sources)
+        src_row = QtWidgets.QHBoxLayout()
+        src_row.addWidget(self.source_combo, 1)
+        src_row.addWidget(self.refresh_button)
+        self.sources_problem = QtWidgets.QLabel("")
+        self.sources_problem.setWordWrap(True)
+        self.sources_problem.setStyleSheet("color: #92400e;")
+        self.sources_problem.hide()
         self.source_arg = QtWidgets.QLineEdit()
         self.source_browse = QtWidgets.QPushButton("Browse…")
         self.source_browse.clicked.connect(self._browse_source)
@@ -212,9 +235,18 @@ class MainWindow(QtWidgets.QMainWindow):
         arg_row.addWidget(self.source_arg)
         arg_row.addWidget(self.source_browse)
         self.granted_label = QtWidgets.QLabel("-")
-        f.addRow("Source", self.source_combo)
+        self.declare_combo = QtWidgets.QComboBox()
+        self.declare_combo.addItem("by the source (camera, file, …)", "")
+        for key, label in DECLARE_LABELS.items():
+            self.declare_combo.addItem(label, key)
+        self.likeness_edit = QtWidgets.QLineEdit()
+        self.likeness_edit.setPlaceholderText("image of the person shown (face-swap)")
+        f.addRow("Source", src_row)
+        f.addRow(self.sources_problem)
         f.addRow("Argument", arg_row)
         f.addRow("Granted resolution", self.granted_label)
+        f.addRow("The source is", self.declare_combo)
+        f.addRow("Likeness", self.likeness_edit)
         col.addWidget(src)
 
         out = QtWidgets.QGroupBox("Output")
@@ -306,11 +338,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.fps_label = QtWidgets.QLabel("-")
         self.latency_label = QtWidgets.QLabel("-")
         self.dropped_label = QtWidgets.QLabel("-")
+        self.provenance_label = QtWidgets.QLabel("-")
+        self.provenance_label.setWordWrap(True)
+        self.provenance_label.setTextInteractionFlags(
+            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
+        )
         f.addRow("Session id", self.session_label)
         f.addRow("Sending to", self.sending_label)
         f.addRow("Frames per second", self.fps_label)
         f.addRow("Added latency", self.latency_label)
         f.addRow("Dropped / slates", self.dropped_label)
+        f.addRow("Provenance", self.provenance_label)
         col.addWidget(run)
         col.addStretch(1)
 
@@ -330,6 +368,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.lang_combo.currentTextChanged,
             self.position_combo.currentTextChanged,
             self.height_spin.valueChanged,
+            self.declare_combo.currentIndexChanged,
+            self.likeness_edit.textChanged,
         ):
             sig.connect(self.check_form)
         return panel
@@ -349,6 +389,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.record_check.setChecked(s.record)
         self.record_edit.setText(s.record_path)
         self.self_view_check.setChecked(s.self_view)
+        self.declare_combo.setCurrentIndex(max(0, self.declare_combo.findData(s.declare)))
+        self.likeness_edit.setText(s.likeness)
         self.text_edit.setText(s.text)
         self.lang_combo.setCurrentText(s.lang)
         self.position_combo.setCurrentText(s.position)
@@ -377,6 +419,8 @@ class MainWindow(QtWidgets.QMainWindow):
             position=self.position_combo.currentText(),
             text_height=round(self.height_spin.value() / 100, 4),
             self_view=self.self_view_check.isChecked(),
+            declare=str(self.declare_combo.currentData() or ""),
+            likeness=self.likeness_edit.text().strip(),
         )
 
     def validate(self, settings: AppSettings, session: Session | None = None) -> Validated:
@@ -411,6 +455,48 @@ class MainWindow(QtWidgets.QMainWindow):
         self.text_height_label.setText(
             f"{fraction:.1%} of the shortest side ({px} px; minimum {MIN_TEXT_HEIGHT:.0%})"
         )
+
+    def refresh_sources(self) -> None:
+        """List cameras, screens and windows on a thread (listing windows can take seconds)."""
+        self.refresh_button.setEnabled(False)
+        threading.Thread(
+            target=self._list_sources, name="overlay-list-sources", daemon=True
+        ).start()
+
+    def _list_sources(self) -> None:
+        try:
+            from overlay.sources.listing import list_sources
+        except ImportError:  # no listing module: the picker keeps its own camera list
+            listing = None
+        else:
+            try:
+                listing = list_sources()
+            except Exception as exc:  # a listing bug must not take the window down
+                log.warning("listing the sources failed: %s", exc)
+                listing = None
+        with contextlib.suppress(RuntimeError):  # the window was closed and deleted meanwhile
+            self.sourcesListed.emit(listing)
+
+    def _on_sources_listed(self, listing: object) -> None:
+        self.sources_listed += 1
+        self.refresh_button.setEnabled(True)
+        if listing is None:
+            return
+        spec = self.form_settings().source
+        arg = self.source_arg.text()
+        self._choices = source_choices(listed_choices(listing))
+        self.source_combo.blockSignals(True)
+        self.source_combo.clear()
+        for c in self._choices:
+            self.source_combo.addItem(c.label)
+        index, found_arg = choice_for_spec(spec, self._choices)
+        self.source_combo.setCurrentIndex(max(index, 0))
+        self.source_combo.blockSignals(False)
+        self.source_arg.setText(found_arg if index >= 0 else arg)
+        problems: dict[str, str] = getattr(listing, "problems", {})
+        self.sources_problem.setText("\n".join(problems.values()))
+        self.sources_problem.setVisible(bool(problems))
+        self._on_source_changed()
 
     def _current_choice(self) -> SourceChoice | None:
         i = self.source_combo.currentIndex()
@@ -553,7 +639,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self._is_current():
             return
         self.info = info
-        sending = ", ".join(s for s in info.sinks if s != "null") or "nowhere (preview only)"
+        sending = ", ".join(info.sinks) or "nowhere (preview only)"
         log.info("session %s: %s -> %s", info.session_id, info.source, sending)
         self.status.setText(
             f"session {info.session_id}: {info.source} -> {sending}   "
@@ -564,6 +650,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.session_label.setText(info.session_id)
             self.sending_label.setText(sending)
             self.watermark_label.setText(info.watermark)
+            self.provenance_label.setText(info.provenance or "none")
             self._show_text_height(info.text_height_px, info.text_height_fraction)
             self.check_form()
 

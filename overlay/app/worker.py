@@ -17,9 +17,19 @@ from overlay.session import Session
 from overlay.stamps.banner import BannerStamp
 from overlay.stats import Stats
 
-__all__ = ["Readout", "SessionInfo", "SessionWorker", "describe_error", "watermark_status"]
+__all__ = [
+    "Readout",
+    "SessionInfo",
+    "SessionWorker",
+    "describe_error",
+    "provenance_status",
+    "watermark_status",
+]
 
 log = logging.getLogger(__name__)
+
+#: Sinks that are bookkeeping, not outputs (not listed under "Sending to").
+_NOT_OUTPUTS = frozenset({"null", "provenance"})
 
 #: Seconds between statistics updates sent to the window.
 STATS_INTERVAL = 0.5
@@ -36,6 +46,7 @@ class SessionInfo:
         text_height_px: the banner's cap height in pixels.
         text_height_fraction: that height as a fraction of the shortest side.
         watermark: the watermark stamp's status line.
+        provenance: where the session's signed manifest goes ("" when none is written).
     """
 
     session_id: str
@@ -44,6 +55,7 @@ class SessionInfo:
     text_height_px: int
     text_height_fraction: float
     watermark: str
+    provenance: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +82,15 @@ def watermark_status(pipeline: Pipeline) -> str:
                 return status
             return f"in the chain ({type(stamp).__name__})"
     return "not in the chain"
+
+
+def provenance_status(pipeline: Pipeline) -> str:
+    """The manifest path of the session's provenance record, or "" without one."""
+    for sink in pipeline.sinks:
+        if sink.spec == "provenance":
+            path = getattr(getattr(sink, "recorder", None), "manifest_path", None)
+            return f"signed manifest {path}" if path else "recorded"
+    return ""
 
 
 def describe_error(exc: BaseException) -> str:
@@ -163,10 +184,13 @@ class SessionWorker(QtCore.QObject):
         return SessionInfo(
             session_id=p.session.id,
             source=p.source.spec,
-            sinks=tuple(k.spec for k in p.sinks if k is not self.sink),
+            sinks=tuple(
+                k.spec for k in p.sinks if k is not self.sink and k.spec not in _NOT_OUTPUTS
+            ),
             text_height_px=banner.sprite.text_height_px if banner else 0,
             text_height_fraction=banner.text_height_fraction if banner else 0.0,
             watermark=watermark_status(p),
+            provenance=provenance_status(p),
         )
 
     def _emit_stats(self, p: Pipeline) -> None:

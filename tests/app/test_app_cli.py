@@ -40,7 +40,7 @@ def test_overlay_app_opens_the_window_and_exits_cleanly(tmp_path: Path):
 
 def test_overlay_app_kiosk_streams_until_closed(tmp_path: Path):
     (tmp_path / "app.json").write_text(json.dumps({"size": "320x180"}))
-    r = _run_app(["--kiosk", "--source", "synthetic", "--quit-after", "2"], tmp_path)
+    r = _run_app(["--kiosk", "--source", "synthetic", "--quit-after", "5"], tmp_path)
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr
     assert "overlay: session " in r.stderr and "synthetic -> nowhere (preview only)" in r.stderr

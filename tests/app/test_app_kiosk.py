@@ -78,7 +78,7 @@ def _failing_after(n: int) -> Any:
 def test_kiosk_restarts_the_session_after_a_source_failure(make_window: Any, qtbot: Any):
     with mock.patch.object(SyntheticSource, "_read", _failing_after(10)):
         w = make_window(kiosk=True, restart_delay_ms=50)
-        qtbot.waitUntil(lambda: w.restarts >= 2, timeout=15000)
+        qtbot.waitUntil(lambda: w.restarts >= 2, timeout=30000)
         assert any("failed (injected)" in e and "restarting in" in e for e in w.errors)
     # Back to a healthy source: the next restart runs and keeps running.
     shown = w.frames_shown
@@ -91,7 +91,7 @@ def test_kiosk_retries_a_source_that_cannot_open(make_window: Any, qtbot: Any, t
     w = make_window(
         kiosk=True, restart_delay_ms=50, settings=SMALL.with_changes(source=f"file:{missing}")
     )
-    qtbot.waitUntil(lambda: w.restarts >= 2, timeout=15000)
+    qtbot.waitUntil(lambda: w.restarts >= 2, timeout=30000)
     assert "does not exist" in w.last_error and "restarting in" in w.last_error
     assert w.error_label.isVisible()
 
@@ -113,7 +113,7 @@ def test_kiosk_restarts_recording_to_a_named_file_without_overwriting_it(
     settings = SMALL.with_changes(record=True, record_path=str(out))
     with mock.patch.object(SyntheticSource, "_read", _failing_after(10)):
         w = make_window(kiosk=True, restart_delay_ms=50, settings=settings)
-        qtbot.waitUntil(lambda: w.restarts >= 2 and not w.running, timeout=15000)
+        qtbot.waitUntil(lambda: w.restarts >= 2 and not w.running, timeout=30000)
     w.stop()
     files = sorted(p.name for p in tmp_path.glob("booth*.mp4"))
     assert "booth.mp4" in files and len(files) >= 3  # the first, then one per restart

@@ -202,3 +202,41 @@ def test_a_missing_camera_device_is_shown_in_the_window(make_window: Any, qtbot:
     assert w.start()
     qtbot.waitUntil(lambda: not w.running, timeout=10000)
     assert "/dev/video99 does not exist" in w.last_error
+
+
+def test_listed_cameras_screens_and_windows_join_the_picker(make_window: Any, qtbot: Any):
+    from overlay.sources.listing import SourceChoice, SourceListing
+
+    w = make_window()
+    qtbot.waitUntil(lambda: w.sources_listed >= 1, timeout=20000)  # the real listing ran
+    labels = [w.source_combo.itemText(i) for i in range(w.source_combo.count())]
+    assert not any("Booth" in x for x in labels)
+    listing = SourceListing(
+        (SourceChoice("window", "window:Booth demo", "Booth demo: 640x480 at 0,0"),),
+        {"screen": "cannot capture the screen: no X display"},
+    )
+    w._on_sources_listed(listing)
+    labels = [w.source_combo.itemText(i) for i in range(w.source_combo.count())]
+    assert labels[0] == "Window: Booth demo: 640x480 at 0,0"
+    assert w.form_settings().source == "synthetic"  # the selection survives the refresh
+    assert "no X display" in w.sources_problem.text()
+    w.source_combo.setCurrentIndex(0)
+    assert w.form_settings().source == "window:Booth demo"
+
+
+def test_face_swap_without_a_likeness_is_refused_in_the_window(make_window: Any, qtbot: Any):
+    w = make_window(settings=SMALL.with_changes(declare="face-swap"))
+    assert w.declare_combo.currentData() == "face-swap"
+    assert w.start()
+    qtbot.waitUntil(lambda: not w.running, timeout=10000)
+    assert "declared face-swap output" in w.last_error and "--likeness" in w.last_error
+    assert w.frames_shown == 0
+
+
+def test_a_generated_source_runs_with_a_provenance_record(make_window: Any, qtbot: Any):
+    w = make_window(settings=SMALL.with_changes(declare="generated"))
+    assert w.start()
+    qtbot.waitUntil(lambda: w.info is not None and w.frames_shown > 3, timeout=10000)
+    assert w.last_error == ""
+    assert w.provenance_label.text().startswith("signed manifest ")
+    assert w.sending_label.text() == "nowhere (preview only)"
