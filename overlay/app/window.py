@@ -189,6 +189,7 @@ class MainWindow(QtWidgets.QMainWindow):
             scroll = QtWidgets.QScrollArea()
             scroll.setWidget(self.controls)
             scroll.setWidgetResizable(True)
+            scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             scroll.setMinimumWidth(470)
             root.addWidget(scroll, 2)
             self._fill_form(self.settings)
@@ -324,7 +325,10 @@ class MainWindow(QtWidgets.QMainWindow):
         buttons = QtWidgets.QHBoxLayout()
         self.start_button = QtWidgets.QPushButton("Start")
         self.start_button.clicked.connect(self._toggle)
-        self.apply_button = QtWidgets.QPushButton("Apply changes (restarts the session)")
+        self.apply_button = QtWidgets.QPushButton("Apply (restarts)")
+        self.apply_button.setToolTip(
+            "apply the form to the running session: it restarts with a new session id"
+        )
         self.apply_button.clicked.connect(self.apply)
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.apply_button)
@@ -351,6 +355,12 @@ class MainWindow(QtWidgets.QMainWindow):
         f.addRow("Provenance", self.provenance_label)
         col.addWidget(run)
         col.addStretch(1)
+        # Long entries (window titles, labels) must not widen the panel past the window.
+        for combo in panel.findChildren(QtWidgets.QComboBox):
+            combo.setSizeAdjustPolicy(
+                QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(12)
 
         self.source_combo.currentIndexChanged.connect(self._on_source_changed)
         self.preset_combo.currentIndexChanged.connect(self._on_preset_changed)
