@@ -21,7 +21,7 @@ from overlay.errors import OverlayError
 __all__ = ["main"]
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("run", "sources", "doctor", "bench", "keys", "consent")
+COMMANDS: tuple[str, ...] = ("run", "sources", "doctor", "bench", "keys", "consent", "app")
 
 EXIT_ERROR = 2
 

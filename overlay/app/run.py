@@ -1,0 +1,41 @@
+"""Start the app: checks, the QApplication, the window, the event loop."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from overlay.app.qt import QtCore, QtWidgets, check_display
+from overlay.app.settings import load_settings
+from overlay.app.window import MainWindow
+
+__all__ = ["run_app"]
+
+log = logging.getLogger(__name__)
+
+
+def run_app(
+    *, kiosk: bool = False, source: str | None = None, quit_after: float | None = None
+) -> int:
+    """Open the window and run until it closes; returns the exit code.
+
+    Args:
+        kiosk: demo-booth mode.
+        source: a ``--source`` spec to pick instead of the saved one.
+        quit_after: close the window after this many seconds (scripted checks).
+
+    Raises:
+        OverlayError: no display, or the packages a window needs are missing.
+    """
+    check_display()
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    app.setApplicationName("overlay")
+    settings = load_settings()
+    if source:
+        settings = settings.with_changes(source=source)
+    window = MainWindow(kiosk=kiosk, settings=settings)
+    if not kiosk:
+        window.show()
+    if quit_after is not None:
+        QtCore.QTimer.singleShot(round(quit_after * 1000), window.close)
+    return int(app.exec())

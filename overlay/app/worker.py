@@ -1,0 +1,210 @@
+"""The session worker: runs ``Pipeline.run()`` on a QThread and reports through signals."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from dataclasses import dataclass
+
+from overlay.app.preview import LatestFrameSink
+from overlay.app.qt import QtCore
+from overlay.errors import OverlayError, SinkError
+from overlay.pipeline import Pipeline
+from overlay.runner import RunSettings, open_pipeline
+from overlay.session import Session
+from overlay.stamps.banner import BannerStamp
+from overlay.stats import Stats
+
+__all__ = [
+    "Readout",
+    "SessionInfo",
+    "SessionWorker",
+    "describe_error",
+    "provenance_status",
+    "watermark_status",
+]
+
+log = logging.getLogger(__name__)
+
+#: Sinks that are bookkeeping, not outputs (not listed under "Sending to").
+_NOT_OUTPUTS = frozenset({"null", "provenance"})
+
+#: Seconds between statistics updates sent to the window.
+STATS_INTERVAL = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """What the window shows once a session is open.
+
+    Attributes:
+        session_id: the id every frame of the session carries.
+        source: the source's label.
+        sinks: the labels of the sinks the frames go to (the preview excluded).
+        text_height_px: the banner's cap height in pixels.
+        text_height_fraction: that height as a fraction of the shortest side.
+        watermark: the watermark stamp's status line.
+        provenance: where the session's signed manifest goes ("" when none is written).
+    """
+
+    session_id: str
+    source: str
+    sinks: tuple[str, ...]
+    text_height_px: int
+    text_height_fraction: float
+    watermark: str
+    provenance: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Readout:
+    """A statistics update: the pipeline's snapshot and the size the source delivers."""
+
+    stats: Stats
+    granted_size: tuple[int, int] | None
+
+
+def watermark_status(pipeline: Pipeline) -> str:
+    """A line about the watermark stamp in the chain.
+
+    Uses the stamp's ``status`` attribute when it has one; the chain always has the stamp
+    (``default_stamps`` puts it first), but a placeholder embeds nothing, so without a
+    status the line says only that the stamp is in the chain.
+    """
+    for stamp in pipeline.chain.stamps:
+        if stamp.name == "watermark":
+            status = getattr(stamp, "status", None)
+            if callable(status):
+                status = status()
+            if isinstance(status, str) and status:
+                return status
+            return f"in the chain ({type(stamp).__name__})"
+    return "not in the chain"
+
+
+def provenance_status(pipeline: Pipeline) -> str:
+    """The manifest path of the session's provenance record, or "" without one."""
+    for sink in pipeline.sinks:
+        if sink.spec == "provenance":
+            path = getattr(getattr(sink, "recorder", None), "manifest_path", None)
+            return f"signed manifest {path}" if path else "recorded"
+    return ""
+
+
+def describe_error(exc: BaseException) -> str:
+    """The message the window shows; a missing virtual camera gets the doctor's fixes."""
+    text = str(exc) if isinstance(exc, OverlayError) else f"unexpected error: {exc!r}"
+    if isinstance(exc, SinkError) and "virtual camera" in text:
+        from overlay.cli.doctor import linux_checks, other_os_checks
+
+        try:
+            checks = (
+                linux_checks()
+                if sys.platform.startswith("linux")
+                else other_os_checks(sys.platform)
+            )
+        except Exception as again:  # the doctor is advice; never hide the first error
+            log.debug("doctor failed: %s", again)
+            checks = []
+        fixes = [f"- {c.what}: {c.fix}" for c in checks if not c.ok and c.fix]
+        if fixes:
+            text += "\nFix (from 'overlay doctor'):\n" + "\n".join(fixes)
+    return text
+
+
+class SessionWorker(QtCore.QObject):
+    """Opens a session from ``settings`` and runs it; lives on a QThread.
+
+    Signals:
+        sessionStarted(SessionInfo): the source and sinks are open.
+        frameReady(): a new frame waits in ``sink`` (at most one notification pending).
+        statsChanged(Readout): about every STATS_INTERVAL seconds, and once at the end.
+        errored(str): the session could not open or failed; the message says why.
+        finished(): the session ended (after ``errored`` if it failed).
+    """
+
+    sessionStarted = QtCore.Signal(object)  # noqa: N815  (Qt signal names)
+    frameReady = QtCore.Signal()  # noqa: N815  (Qt signal names)
+    statsChanged = QtCore.Signal(object)  # noqa: N815  (Qt signal names)
+    errored = QtCore.Signal(str)
+    finished = QtCore.Signal()
+
+    def __init__(
+        self,
+        settings: RunSettings,
+        session: Session,
+        *,
+        frames: int | None = None,
+        pace: bool = True,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.session = session
+        self.frames = frames
+        self.pace = pace
+        self.sink = LatestFrameSink(session.size, notify=self._on_frame)
+        self._pipeline: Pipeline | None = None
+        self._stop = threading.Event()
+        self._last_stats = 0.0
+        self.stopped_by_request = False
+
+    @property
+    def pipeline(self) -> Pipeline | None:
+        return self._pipeline
+
+    @QtCore.Slot()
+    def run(self) -> None:
+        try:
+            with open_pipeline(self.settings, extra_sinks=[self.sink], session=self.session) as p:
+                self._pipeline = p
+                self.sessionStarted.emit(self._info(p))
+                if not self._stop.is_set():
+                    p.run(frames=self.frames, pace=self.pace)
+                self._emit_stats(p)
+        except Exception as exc:  # shown in the window; a bug still gets its traceback logged
+            if not isinstance(exc, OverlayError):
+                log.exception("the session failed")
+            self.errored.emit(describe_error(exc))
+        finally:
+            self._pipeline = None
+            self.stopped_by_request = self._stop.is_set()
+            self.finished.emit()
+
+    def stop(self) -> None:
+        """Ask the session to end (any thread)."""
+        self._stop.set()
+        p = self._pipeline
+        if p is not None:
+            p.stop()
+
+    def _info(self, p: Pipeline) -> SessionInfo:
+        banner = next((s for s in p.chain.stamps if isinstance(s, BannerStamp)), None)
+        return SessionInfo(
+            session_id=p.session.id,
+            source=p.source.spec,
+            sinks=tuple(
+                k.spec for k in p.sinks if k is not self.sink and k.spec not in _NOT_OUTPUTS
+            ),
+            text_height_px=banner.sprite.text_height_px if banner else 0,
+            text_height_fraction=banner.text_height_fraction if banner else 0.0,
+            watermark=watermark_status(p),
+            provenance=provenance_status(p),
+        )
+
+    def _emit_stats(self, p: Pipeline) -> None:
+        self.statsChanged.emit(Readout(p.stats(), p.source.granted_size))
+
+    def _on_frame(self) -> None:
+        # Runs on the pipeline's thread, inside the preview sink's send().
+        p = self._pipeline
+        if p is None:
+            return
+        if self._stop.is_set():
+            p.stop()  # covers a stop() that raced with run() clearing the pipeline's flag
+        self.frameReady.emit()
+        now = time.monotonic()
+        if now - self._last_stats >= STATS_INTERVAL:
+            self._last_stats = now
+            self._emit_stats(p)

@@ -1,0 +1,52 @@
+"""App fixtures: settings in a temporary config folder, windows closed after each test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from overlay.app.settings import AppSettings
+from overlay.app.window import MainWindow
+
+SMALL = AppSettings(source="synthetic", size="320x180", fps=30.0)
+
+
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "config"
+    monkeypatch.setenv("OVERLAY_CONFIG_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def make_window(qtbot: Any) -> Iterator[Callable[..., MainWindow]]:
+    windows: list[MainWindow] = []
+
+    def make(**kw: Any) -> MainWindow:
+        kw.setdefault("settings", SMALL)
+        w = MainWindow(**kw)
+        qtbot.addWidget(w)
+        if not w.kiosk:
+            w.show()
+        windows.append(w)
+        return w
+
+    yield make
+    for w in windows:
+        w.stop()
+
+
+@pytest.fixture
+def vcam_backend(recording_backend: type) -> Iterator[type]:
+    """The shared recording backend, unregistered afterwards.
+
+    A registered backend stays in pyvirtualcam's global table, so 'vcam' with no backend
+    named would open it in later tests (e.g. the default sinks of 'overlay run').
+    """
+    import pyvirtualcam.camera as pvc
+
+    yield recording_backend
+    pvc.BACKENDS.pop("recording", None)
