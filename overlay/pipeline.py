@@ -255,6 +255,10 @@ class Pipeline:
         """
         self._stop.clear()
         self.source.open()
+        if getattr(self.source, "on_demand", False):
+            self.recorder.start()
+            self._loop_on_demand(frames, seconds, pace)
+            return self.stats()
         live = bool(getattr(self.source, "live", False))
         feed: _Latest | _Fifo = _Latest() if live else _Fifo(self.queue_size, self._stop)
         ended = threading.Event()
@@ -326,6 +330,30 @@ class Pipeline:
                 self._emit(last, last.timestamp)  # repeat the newest frame; keeps the rate
             elif now - last_new > stall or last is None:
                 self._emit(None, now)
+
+    def _loop_on_demand(self, frames: int | None, seconds: float | None, pace: bool) -> None:
+        """Sources that draw frames when asked: one read per tick on this thread, no queue.
+
+        Such a source has nothing to wait for, so an error from it ends the run.
+        """
+        period = 1.0 / self.session.fps
+        start = next_tick = time.monotonic()
+        while not self._stop.is_set():
+            if frames is not None and self._n >= frames:
+                return
+            now = time.monotonic()
+            if seconds is not None and now - start >= seconds:
+                return
+            if pace:
+                if next_tick > now and self._stop.wait(next_tick - now):
+                    return
+                next_tick = max(next_tick + period, time.monotonic() - period)
+            t0 = time.perf_counter()
+            frame = self.source.read()
+            self.recorder.stage("capture", (time.perf_counter() - t0) * 1e3)
+            if frame is None:
+                return
+            self._emit(frame, frame.timestamp)
 
     def _capture(
         self,

@@ -21,7 +21,7 @@ from overlay.session import Session
 from overlay.sinks import FrameSink, SinkOptions, open_sink
 from overlay.sinks.file import default_recording_path
 from overlay.sources import FrameSource, SourceOptions, open_source
-from overlay.stamps import default_stamps
+from overlay.stamps import Stamp, default_stamps
 
 __all__ = ["DEFAULT_SOURCE", "RunSettings", "open_pipeline"]
 
@@ -82,6 +82,7 @@ class RunSettings:
             pipe_size=self.pipe_size,
             likeness=self.likeness,
             declared_generator=self.declared_generator or self.declare == "face-swap",
+            face_model=self.faces.model,
         )
 
     def sink_options(self, session: Session) -> SinkOptions:
@@ -136,11 +137,13 @@ def open_pipeline(
         if settings.source
         else _default_source(src_options)
     )
-    if settings.faces.model is not None and hasattr(source, "model"):
-        source.model = settings.faces.model  # the avatar's landmarker uses --face-model too
     sinks: list[FrameSink] = []
+    stamps: list[Stamp] = []
     plan = None
     try:
+        # The stamps first: a banner that does not fit or a missing face model is refused
+        # before any record is written or device opened.
+        stamps = default_stamps(session, settings.banner, settings.faces)
         if settings.provenance:
             from overlay.provenance import setup as provenance
 
@@ -163,19 +166,24 @@ def open_pipeline(
         if plan is not None:
             recorder = provenance.start(plan, session, sinks, settings.banner)
             sinks.append(recorder.sink())  # last: recordings are signed before it finishes
-        stamps = default_stamps(session, settings.banner, settings.faces)
         pipeline = Pipeline(source, sinks, session=session, banner=settings.banner, stamps=stamps)
     except BaseException:
         closables: list[FrameSource | FrameSink] = [*sinks, source]
         for thing in closables:
             with contextlib.suppress(Exception):
                 thing.close()
+        _close_stamps(stamps)
         raise
     try:
         with pipeline:
             yield pipeline
     finally:
-        for stamp in stamps:  # the face tag's worker thread and model
-            close = getattr(stamp, "close", None)
-            if close is not None:
-                close()
+        _close_stamps(stamps)
+
+
+def _close_stamps(stamps: Sequence[Stamp]) -> None:
+    """Release what stamps hold (the face tag's worker thread and model)."""
+    for stamp in stamps:
+        close = getattr(stamp, "close", None)
+        if close is not None:
+            close()

@@ -22,12 +22,13 @@ def _user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
 @pytest.fixture
 def recording_backend() -> Iterator[type]:
     """pyvirtualcam's real Camera with a backend that keeps what it receives."""
-    from overlay.sinks.vcam import RecordingBackend, register_recording_backend
+    from overlay.sinks.vcam import RecordingBackend, register_recording_backend, unregister_backend
 
     cls = register_recording_backend("recording")
     RecordingBackend.instances.clear()
     yield cls
     RecordingBackend.instances.clear()
+    unregister_backend("recording")
 
 
 @pytest.fixture

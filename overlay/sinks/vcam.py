@@ -14,7 +14,12 @@ from overlay.errors import SinkError
 from overlay.frames import BGRImage, StampedFrame, as_bgr
 from overlay.sinks.base import BaseSink, SinkOptions
 
-__all__ = ["RecordingBackend", "VirtualCameraSink", "register_recording_backend"]
+__all__ = [
+    "RecordingBackend",
+    "VirtualCameraSink",
+    "register_recording_backend",
+    "unregister_backend",
+]
 
 log = logging.getLogger(__name__)
 
@@ -124,3 +129,14 @@ def register_recording_backend(name: str = "recording") -> type[RecordingBackend
     """Register :class:`RecordingBackend` with pyvirtualcam under ``name``."""
     pyvirtualcam.register_backend(name, RecordingBackend)
     return RecordingBackend
+
+
+def unregister_backend(name: str) -> None:
+    """Remove a backend from pyvirtualcam's table (it has no call for this).
+
+    A registered backend stays for the whole process; ``vcam`` with no backend named would
+    otherwise keep finding a test backend.
+    """
+    from pyvirtualcam.camera import BACKENDS
+
+    BACKENDS.pop(name, None)

@@ -497,6 +497,7 @@ class AvatarSource(BaseSource):
         self.model = model
         self.spec = "avatar" + (f":{driver.spec}" if driver is not None else "")
         self.live = bool(driver is not None and driver.live)
+        self.on_demand = driver is None  # the idle animation is drawn when asked
         self.restartable = bool(driver is not None and driver.restartable)
         palette = None
         if likeness is not None:
@@ -526,7 +527,13 @@ class AvatarSource(BaseSource):
                     "--source avatar:avatar makes no sense; drive it with e.g. avatar:webcam:0"
                 )
             driver = open_source(arg, options)
-        return cls(options.size, options.fps, driver=driver, likeness=options.likeness)
+        return cls(
+            options.size,
+            options.fps,
+            driver=driver,
+            likeness=options.likeness,
+            model=options.face_model,
+        )
 
     def _open(self) -> None:
         if self.driver is None:

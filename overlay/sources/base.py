@@ -24,6 +24,7 @@ class SourceOptions:
         stdin: the byte stream the ``pipe:`` source reads (default: sys.stdin.buffer).
         likeness: an image of the person a source shows (consent rules apply).
         declared_generator: the user declares the source is a face-swap/generator output.
+        face_model: an explicit MediaPipe face model path (sources that follow a face).
     """
 
     size: tuple[int, int] = (1280, 720)
@@ -33,6 +34,7 @@ class SourceOptions:
     stdin: BinaryIO | None = None
     likeness: str | None = None
     declared_generator: bool = False
+    face_model: str | None = None
 
 
 @runtime_checkable
@@ -41,7 +43,9 @@ class FrameSource(Protocol):
 
     ``live`` sources (cameras) run at their own pace: the pipeline keeps only the newest
     frame. Other sources (files, pipes, synthetic) are read in order through a small queue.
-    ``restartable`` sources are closed and opened again when they fail. ``origin`` says
+    ``restartable`` sources are closed and opened again when they fail. ``on_demand``
+    sources draw each frame when asked (synthetic, the idle avatar): the pipeline reads them
+    on its own thread at each tick, so nothing waits in a queue. ``origin`` says
     what the pixels are, for provenance and consent: ``camera`` (the user's own camera),
     ``generator`` (a face-swap/avatar tool's output: devices, pipes, captured windows),
     ``synthetic`` (rendered by overlay itself) or ``media`` (a file of unknown making).
@@ -51,6 +55,7 @@ class FrameSource(Protocol):
     live: bool
     restartable: bool
     origin: str
+    on_demand: bool
 
     def open(self) -> None:
         """Acquire the device or file. Idempotent. Raises SourceError."""
@@ -80,6 +85,7 @@ class BaseSource:
     live = False
     restartable = False
     origin = "media"
+    on_demand = False
 
     def __init__(self) -> None:
         self._opened = False

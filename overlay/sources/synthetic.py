@@ -23,6 +23,7 @@ class SyntheticSource(BaseSource):
 
     live = False
     origin = "synthetic"
+    on_demand = True
 
     def __init__(self, size: tuple[int, int] = (1280, 720), fps: float = 30.0) -> None:
         super().__init__()

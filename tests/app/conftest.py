@@ -41,12 +41,5 @@ def make_window(qtbot: Any) -> Iterator[Callable[..., MainWindow]]:
 
 @pytest.fixture
 def vcam_backend(recording_backend: type) -> Iterator[type]:
-    """The shared recording backend, unregistered afterwards.
-
-    A registered backend stays in pyvirtualcam's global table, so 'vcam' with no backend
-    named would open it in later tests (e.g. the default sinks of 'overlay run').
-    """
-    import pyvirtualcam.camera as pvc
-
+    """The shared recording backend (``recording_backend`` unregisters it afterwards)."""
     yield recording_backend
-    pvc.BACKENDS.pop("recording", None)

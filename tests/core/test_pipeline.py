@@ -225,3 +225,30 @@ def test_stop_from_another_thread_ends_run_promptly() -> None:
         t0 = time.monotonic()
         p.run()
         assert time.monotonic() - t0 < 1.5
+
+
+class ThreadNoting(BaseSource):
+    spec = "noting"
+
+    def __init__(self, on_demand: bool) -> None:
+        super().__init__()
+        self.on_demand = on_demand
+        self.threads: set[str] = set()
+
+    def _read(self) -> BGRImage:
+        self.threads.add(threading.current_thread().name)
+        return np.zeros((SIZE[1], SIZE[0], 3), np.uint8)
+
+
+def test_on_demand_sources_are_read_on_the_pipeline_thread() -> None:
+    src = ThreadNoting(on_demand=True)
+    with _pipeline(src, MemorySink(SIZE, limit=2)) as p:
+        p.run(frames=5, pace=False)
+    assert src.threads == {threading.current_thread().name}
+
+
+def test_other_sources_are_read_on_the_capture_thread() -> None:
+    src = ThreadNoting(on_demand=False)
+    with _pipeline(src, MemorySink(SIZE, limit=2)) as p:
+        p.run(frames=5, pace=False)
+    assert src.threads == {"overlay-capture"}
