@@ -17,7 +17,7 @@ from overlay.errors import ConfigError
 from overlay.pipeline import Pipeline
 from overlay.session import Session
 from overlay.sinks.memory import MemorySink
-from overlay.sources import _REGISTERED as SOURCE_REGISTRY
+from overlay.sources import SOURCES
 from overlay.sources.synthetic import SyntheticSource
 
 
@@ -86,12 +86,13 @@ def test_damaged_or_wrong_settings_fall_back_to_defaults(tmp_path: Path):
 
 
 def test_source_picker_lists_registered_sources_without_importing_them(
-    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ):
     names = {c.name for c in source_choices()}
     assert {"synthetic", "file", "device", "webcam"} <= names
     assert "zzbooth" not in names
-    monkeypatch.setitem(SOURCE_REGISTRY, "zzbooth", lambda arg, options: SyntheticSource())
+    SOURCES.register("zzbooth", lambda arg, options: SyntheticSource())
+    request.addfinalizer(lambda: SOURCES.unregister("zzbooth"))
     choices = source_choices()
     booth = [c for c in choices if c.name == "zzbooth"]
     assert len(booth) == 1 and booth[0].spec("x") == "zzbooth:x" and booth[0].spec() == "zzbooth"
