@@ -13,12 +13,11 @@ import queue
 import threading
 import time
 from collections.abc import Sequence
-from types import TracebackType
-from typing import Self
 
 import cv2
 import numpy as np
 
+from overlay.closing import Closing
 from overlay.config import BannerConfig
 from overlay.errors import FrameFormatError, OverlayError, SourceError, StampError
 from overlay.frames import BGRImage, Frame, StampedFrame
@@ -118,7 +117,7 @@ class _Fifo:
         return self._q.empty()
 
 
-class Pipeline:
+class Pipeline(Closing):
     """Turns a source into disclosed frames for the sinks.
 
     Args:
@@ -419,14 +418,3 @@ class Pipeline:
             if isinstance(err, OverlayError):
                 raise err
             raise OverlayError(f"closing the pipeline failed: {err}") from err
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

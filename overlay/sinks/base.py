@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Protocol, Self, runtime_checkable
+from typing import Protocol, runtime_checkable
 
+from overlay.closing import Closing
 from overlay.config import OutputConfig
 from overlay.frames import StampedFrame
 from overlay.session import Session
@@ -45,7 +45,7 @@ class FrameSink(Protocol):
     def close(self) -> None: ...
 
 
-class BaseSink:
+class BaseSink(Closing):
     """Type and shape checks built once, idempotent close, context manager.
 
     Subclasses implement ``_send`` and ``_close``.
@@ -80,17 +80,6 @@ class BaseSink:
     @property
     def closed(self) -> bool:
         return self._closed
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _send(self, frame: StampedFrame) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from types import TracebackType
 from typing import BinaryIO, Protocol, Self, runtime_checkable
 
+from overlay.closing import Closing
 from overlay.frames import BGRImage, Frame, check_image
 
 __all__ = ["BaseSource", "FrameSource", "SourceOptions"]
@@ -75,7 +75,7 @@ class FrameSource(Protocol):
         ...
 
 
-class BaseSource:
+class BaseSource(Closing):
     """Bookkeeping every source shares: open-once, close-once, frame numbering, checks.
 
     Subclasses implement ``_open``, ``_read`` (an image or None at the end) and ``_close``.
@@ -111,14 +111,6 @@ class BaseSource:
     def __enter__(self) -> Self:
         self.open()
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- frames ----------------------------------------------------------------------
     def read(self) -> Frame | None:
