@@ -89,6 +89,16 @@ def _keys(public_key: PathLike | bytes | None) -> tuple[dict[str, Ed25519PublicK
     return keys, None
 
 
+def _read(path: Path, what: str) -> tuple[bytes | None, str]:
+    """The file's bytes, or None and the reason (missing or unreadable) in one line."""
+    try:
+        return path.read_bytes(), ""
+    except FileNotFoundError:
+        return None, f"{what} not found: {path}"
+    except OSError as exc:
+        return None, f"cannot read the {what} {path}: {exc.strerror}"
+
+
 def _fail(result: dict[str, Any], reason: str) -> dict[str, Any]:
     result["valid"] = False
     result["reason"] = reason
@@ -118,12 +128,9 @@ def check_manifest(path: PathLike, *, public_key: PathLike | bytes | None = None
     keys, key_problem = _keys(public_key)
     if key_problem:
         return _fail(result, key_problem)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return _fail(result, f"manifest not found: {path}")
-    except OSError as exc:
-        return _fail(result, f"cannot read the manifest {path}: {exc.strerror}")
+    data, problem = _read(path, "manifest")
+    if data is None:
+        return _fail(result, problem)
     try:
         body, kid = open_document(data, keys)
     except InvalidDocumentError as exc:
@@ -232,12 +239,9 @@ def check_log(
     keys, key_problem = _keys(public_key)
     if key_problem:
         return _fail(result, key_problem)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return _fail(result, f"frame log not found: {path}")
-    except OSError as exc:
-        return _fail(result, f"cannot read the frame log {path}: {exc.strerror}")
+    data, problem = _read(path, "frame log")
+    if data is None:
+        return _fail(result, problem)
     if manifest is None:
         sibling = path.with_name(path.name.removesuffix(".log.jsonl") + ".manifest.json")
         manifest = sibling if sibling.exists() and sibling != path else None
