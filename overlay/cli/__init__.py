@@ -20,7 +20,7 @@ from overlay.errors import OverlayError
 __all__ = ["main"]
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("run", "doctor", "bench")
+COMMANDS: tuple[str, ...] = ("run", "doctor", "bench", "verify")
 
 EXIT_ERROR = 2
 
