@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
-from overlay.frames import BGRImage
+from overlay.frames import BGRImage, as_bgr
 
 __all__ = ["pan_zoom"]
 
@@ -46,7 +46,6 @@ def pan_zoom(
             image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
         )
         if noise > 0:
-            n = rng.normal(0.0, noise, frame.shape).astype(np.float32)
-            frame = cv2.add(frame.astype(np.float32), n)
-            frame = np.clip(frame, 0, 255).astype(np.uint8)
-        yield frame
+            grain = rng.normal(0.0, noise, frame.shape)
+            frame = np.clip(frame + grain, 0, 255).astype(np.uint8)
+        yield as_bgr(frame)

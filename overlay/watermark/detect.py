@@ -19,19 +19,28 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from overlay.frames import BGRImage
-from overlay.watermark.layout import CHIPS_PER_HEIGHT, F32, PUBLIC_KEY, TILE, get_layout
+from overlay.watermark.ecc import decode
+from overlay.watermark.layout import (
+    CHIPS_PER_HEIGHT,
+    CODED_BITS,
+    F32,
+    PUBLIC_KEY,
+    TILE,
+    Q,
+    get_layout,
+    whiten,
+)
 from overlay.watermark.payload import CHECK_BITS, PAYLOAD_BITS, Payload, unpack
 
 __all__ = ["Detection", "Detector", "threshold_for"]
 
-#: Pixels per chip in the search.
-Q = 4
 PERIOD = TILE * Q
 #: Scale step of the chip-size grid (a 2 % error drifts < 1/8 chip over 4 tiles).
 SCALE_STEP = 1.02
@@ -40,9 +49,6 @@ SCALE_STEP = 1.02
 NARROW = (0.8, 1.3)
 #: Smallest chip (working pixels) the wide search tries (a tile pasted small in a canvas).
 MIN_CHIP = 3.5
-#: Activity floor (grey levels) of the local normalisation, and the clip after it.
-FLOOR = 0.5
-CLIP = 2.0
 #: Working height: frames are averaged at most this tall.
 WORK_HEIGHT = 540
 
@@ -134,6 +140,8 @@ class Detector:
         self._size: tuple[int, int] | None = None
         self._scale = 1.0
         self.frames = 0
+        #: The soft payload bits of the last read (for measurements).
+        self.last_soft: npt.NDArray[np.float64] | None = None
 
     def reset(self) -> None:
         """Forget the accumulated frames."""
@@ -211,13 +219,8 @@ class Detector:
         if size[0] < Q * 4 or size[1] < Q * 4:
             return None
         interp = cv2.INTER_AREA if r < 1 else cv2.INTER_LINEAR
-        img = cv2.resize(mean, size, interpolation=interp)
-        hp = img - cv2.GaussianBlur(img, (0, 0), sigmaX=Q / 2, borderType=cv2.BORDER_REFLECT)
-        # Normalise by the local activity: textured areas and edges would dominate the
-        # sums without carrying more of the mark; flat areas carry it almost clean.
-        local = cv2.GaussianBlur(np.abs(hp), (0, 0), sigmaX=0.75 * Q, borderType=cv2.BORDER_REFLECT)
-        hp /= local + FLOOR
-        np.clip(hp, -CLIP, CLIP, out=hp)
+        img = cast(F32, cv2.resize(mean, size, interpolation=interp))
+        hp = whiten(img)[0]
         ph = -(-size[1] // PERIOD) * PERIOD
         pw = -(-size[0] // PERIOD) * PERIOD
         padded = np.zeros((ph, pw), np.float32)
@@ -239,7 +242,8 @@ class Detector:
         rows = (oy + Q * np.arange(TILE)) % PERIOD
         cols = (ox + Q * np.arange(TILE)) % PERIOD
         chips = box[np.ix_(rows, cols)]
-        soft = np.zeros(PAYLOAD_BITS)
+        soft = np.zeros(CODED_BITS)
         np.add.at(soft, k.layout.data_bit[k.data], (chips * k.layout.data_sign)[k.data])
-        bits = (soft > 0).astype(np.uint8)
+        self.last_soft = soft
+        bits = decode(soft, PAYLOAD_BITS)
         return unpack(bits, self.public_key)

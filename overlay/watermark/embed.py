@@ -1,45 +1,68 @@
-"""Embedding: add the precomputed pattern to the luma, scaled by a cheap perceptual mask."""
+"""Embedding: informed chip amplitudes, rendered at 1/4 size, added to the luma in place."""
 
 from __future__ import annotations
+
+import math
+from typing import cast
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from overlay.frames import BGRImage
-from overlay.watermark.layout import F32, PUBLIC_KEY, full_pattern, get_layout, tile_values
+from overlay.watermark.ecc import encode
+from overlay.watermark.layout import (
+    CHIPS_PER_HEIGHT,
+    F32,
+    PUBLIC_KEY,
+    Q,
+    get_layout,
+    tile_values,
+)
 from overlay.watermark.payload import Payload, pack
 
 __all__ = ["DEFAULT_STRENGTH", "Embedder"]
 
-#: Peak change in grey levels on textured areas (flat areas get ``FLAT_GAIN`` of it).
-DEFAULT_STRENGTH = 4.0
-FLAT_GAIN = 0.4
-#: Local standard deviation (grey levels) at which the full strength is reached.
-TEXTURE_FULL = 10.0
+#: Largest chip amplitude, in grey levels (the peak change of any pixel).
+DEFAULT_STRENGTH = 6.0
+#: Every chip carries at least this amplitude.
+MIN_AMPLITUDE = 1.0
+#: The margin (grey levels of a chip's high-passed mean) by which each chip should agree
+#: with its value after embedding; a chip that would need more than ``GIVE_UP`` times
+#: the strength keeps the smallest amplitude (its picture disagrees too strongly: the
+#: distortion would be wasted there).
+TARGET_MARGIN = 2.5
+GIVE_UP = 2.0
+#: The distortion budget: the amplitudes above the minimum are scaled down when the
+#: change's mean square would bring the PSNR below this.
+TARGET_PSNR = 40.5
 #: Grey levels from 0 or 255 over which the mark fades out (no clipping, no crushed blacks).
-MARGIN = 12.0
-#: The mask and the pattern are computed at 1/DOWN of the frame size.
+EDGE_FADE = 12.0
+#: The change is computed at 1/DOWN of the frame size.
 DOWN = 4
-#: The mask is recomputed every this many frames (10 Hz at 30 fps); in between, the last
-#: full-size change is reused, which also keeps the mark steady for the encoder.
-MASK_EVERY = 3
+#: The amplitudes are recomputed every this many frames (10 Hz at 30 fps); in between the
+#: last change is reused, which also keeps the mark steady for the encoder.
+UPDATE_EVERY = 3
 
 
 class Embedder:
     """Embeds one payload into frames of one size, in place.
 
-    The full pattern is computed once. Every ``MASK_EVERY`` frames a mask is computed at
-    1/4 size from the frame's texture and brightness, multiplied with the pattern there,
-    and the product (whole grey levels) is upsampled straight into a (H, 3W) int16 plane;
-    every frame adds that plane to the interleaved BGR bytes with saturation (the same
-    change on B, G and R is a change of luma only).
+    The chip grid (one ±1 value per chip) is fixed for the session. Every
+    ``UPDATE_EVERY`` frames the frame is looked at the way the detector will look at it
+    (a high-pass at chip scale): each chip gets the amplitude that makes its high-passed
+    mean agree with its bit by ``TARGET_MARGIN`` grey levels (informed embedding: the
+    picture's own texture is not fought blindly), between ``MIN_AMPLITUDE`` and the
+    strength. The change is rendered at 1/4 size with soft chip edges, faded near 0 and
+    255, and upsampled straight into a (H, 3W) int16 plane; every frame adds that plane
+    to the interleaved BGR bytes with saturation (the same change on B, G and R is a
+    change of luma only).
 
     Args:
         payload: what to embed.
         size: frame (width, height).
         public_key: the detection key.
-        strength: peak change in grey levels on textured areas.
+        strength: the largest chip amplitude (peak change) in grey levels.
     """
 
     def __init__(
@@ -50,32 +73,84 @@ class Embedder:
         strength: float = DEFAULT_STRENGTH,
     ) -> None:
         w, h = size
-        if w < 2 * DOWN or h < 2 * DOWN:
-            raise ValueError(f"frame size {w}x{h} is too small to watermark (needs 8x8)")
+        if w < 64 or h < 64:
+            raise ValueError(f"frame size {w}x{h} is too small to watermark (needs 64x64)")
         self.size = size
         self.payload = payload
+        self.strength = strength
         self.bits = pack(payload, public_key)
-        tile = tile_values(get_layout(public_key), self.bits)
-        #: The full-size pattern in [-1, 1] (kept for tests and measurements).
-        self.pattern: F32 = full_pattern(tile, w, h)
-        self._small_size = (max(1, w // DOWN), max(1, h // DOWN))
-        small = cv2.resize(self.pattern, self._small_size, interpolation=cv2.INTER_AREA)
-        self._small_pattern: F32 = (small * strength).astype(np.float32)
+        layout = get_layout(public_key)
+        tile = tile_values(layout, encode(self.bits))
+        self.chip = h / CHIPS_PER_HEIGHT
+        rows = math.ceil(h / self.chip) + 1
+        cols = math.ceil(w / self.chip) + 1
+        reps = (rows // tile.shape[0] + 1, cols // tile.shape[1] + 1)
+        #: The ±1 value of every chip of the frame (row, column).
+        self.values: F32 = np.ascontiguousarray(np.tile(tile, reps)[:rows, :cols])
+        self._small = (max(1, w // DOWN), max(1, h // DOWN))
+        small_chip = self.chip * self._small[1] / h
+        self._grid_px = (round(cols * small_chip), round(rows * small_chip))
+        self._sigma = small_chip / 4
+        # The analysis grid: whole chips inside the frame, Q pixels each.
+        self._arows, self._acols = int(h / self.chip), int(w / self.chip)
+        self._asize = (round(w / self.chip * Q), round(h / self.chip * Q))
+        r, c = self._arows, self._acols
+        unit = self._render(np.ones_like(self.values))
+        response = self._chip_means(unit) * self.values[:r, :c]
+        #: High-passed chip sum per grey level of amplitude (how much of a chip survives).
+        self.response = max(0.1, float(np.median(response)))
+        # Mean square of the rendered change per unit of mean squared chip amplitude.
+        self._energy = float(np.mean(unit * unit))
+        self._budget = 255.0**2 / 10 ** (TARGET_PSNR / 10) / max(self._energy, 1e-6)
+        self._amplitude = np.full_like(self.values, MIN_AMPLITUDE)
         self._delta = np.zeros((h, 3 * w), np.int16)
         self._count = 0
 
-    def mask(self, image: BGRImage) -> F32:
-        """The per-pixel gain in [0, 1] at 1/4 size: texture masking times the 0/255 margins."""
-        small = cv2.resize(image, self._small_size, interpolation=cv2.INTER_NEAREST)
-        grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
-        mean = cv2.blur(grey, (5, 5))
-        var = cv2.blur(grey * grey, (5, 5)) - mean * mean
-        std = cv2.sqrt(cv2.max(var, 0.0))
-        gain = np.clip(std * (1.0 / TEXTURE_FULL), FLAT_GAIN, 1.0)
-        margin = np.minimum(grey, 255.0 - grey) * (1.0 / MARGIN)
-        gain *= np.clip(margin, 0.0, 1.0)
-        out: F32 = cv2.blur(gain, (3, 3))
+    def _render(self, amplitude: F32) -> F32:
+        """The change at 1/4 size for per-chip ``amplitude`` (grey levels)."""
+        grid = cast(F32, amplitude * self.values)
+        big = cv2.resize(grid, self._grid_px, interpolation=cv2.INTER_NEAREST)
+        out = cv2.GaussianBlur(
+            big[: self._small[1], : self._small[0]],
+            (0, 0),
+            sigmaX=self._sigma,
+            sigmaY=self._sigma,
+            borderType=cv2.BORDER_REFLECT,
+        )
+        return cast(F32, out)
+
+    def _chip_means(self, small_grey: F32) -> F32:
+        """Each whole chip's high-passed mean (grey levels), at the detector's chip scale."""
+        g = cv2.resize(small_grey, self._asize, interpolation=cv2.INTER_AREA)
+        hp = g - cv2.GaussianBlur(g, (0, 0), sigmaX=Q / 2, borderType=cv2.BORDER_REFLECT)
+        r, c = self._arows, self._acols
+        out: F32 = hp[: r * Q, : c * Q].reshape(r, Q, c, Q).mean(axis=(1, 3))
         return out
+
+    def amplitudes(self, image: BGRImage) -> tuple[F32, F32]:
+        """Per-chip amplitudes for ``image``, and its grey level at 1/4 size.
+
+        Informed embedding: each chip gets the amplitude that makes its high-passed mean
+        agree with its value by ``TARGET_MARGIN`` (the picture's own texture is used where
+        it agrees and overcome where it does not), between ``MIN_AMPLITUDE`` and the
+        strength. Flat chips need little, so flat areas get a weak mark on their own.
+        """
+        small = cv2.resize(image, self._small, interpolation=cv2.INTER_NEAREST)
+        grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
+        r, c = self._arows, self._acols
+        agree = self._chip_means(grey) * self.values[:r, :c]
+        need = (TARGET_MARGIN - agree) * (1.0 / self.response)
+        inner = np.clip(need, MIN_AMPLITUDE, self.strength)
+        inner[need > GIVE_UP * self.strength] = MIN_AMPLITUDE
+        extra = inner - MIN_AMPLITUDE
+        room = self._budget - MIN_AMPLITUDE**2
+        energy = float(np.mean(extra * (extra + 2 * MIN_AMPLITUDE)))
+        if energy > room > 0:
+            inner = MIN_AMPLITUDE + extra * (room / energy)
+        amp = self._amplitude
+        amp.fill(MIN_AMPLITUDE)
+        amp[:r, :c] = inner
+        return amp, grey
 
     def apply(self, image: BGRImage) -> BGRImage:
         """Embed into ``image`` (BGR uint8, this embedder's size) in place; returns it."""
@@ -84,19 +159,23 @@ class Embedder:
             raise ValueError(
                 f"frame is {w}x{h}, this embedder is for {self.size[0]}x{self.size[1]}"
             )
-        if self._count % MASK_EVERY == 0:
-            self._update_delta(image)
+        if self._count % UPDATE_EVERY == 0:
+            self._update(image)
         self._count += 1
         flat = image.reshape(h, 3 * w)
         cv2.add(flat, self._delta, dst=flat, dtype=cv2.CV_8U)
         return image
 
-    def _update_delta(self, image: BGRImage) -> None:
-        small = np.rint(self.mask(image) * self._small_pattern).astype(np.int16)
+    def _update(self, image: BGRImage) -> None:
+        amp, grey = self.amplitudes(image)
+        change = self._render(amp)
+        fade = np.minimum(grey, 255.0 - grey) * (1.0 / EDGE_FADE)
+        change *= np.clip(fade, 0.0, 1.0)
+        small = np.rint(change).astype(np.int16)
         h, w = image.shape[:2]
         cv2.resize(small, (3 * w, h), dst=self._delta, interpolation=cv2.INTER_LINEAR)
 
     def delta(self, image: BGRImage) -> npt.NDArray[np.int16]:
         """The change, in grey levels per (H, 3W) byte, that ``apply`` makes to ``image``."""
-        self._update_delta(image)
+        self._update(image)
         return self._delta.copy()
