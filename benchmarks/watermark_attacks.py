@@ -54,9 +54,10 @@ def encode(
         if bit_rate:
             stream.bit_rate = bit_rate
         for image in frames:
+            fitted = image
             if image.shape[:2] != (h, w):
-                image = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="bgr24")):
+                fitted = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(fitted, format="bgr24")):
                 out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
@@ -138,7 +139,7 @@ def _paste_h264(scale: float, at: tuple[float, float]) -> Attack:
 
 #: name -> attack, as in the issue's target list.
 ATTACKS: dict[str, Attack] = {
-    "none": lambda fs: list(fs),
+    "none": list,
     "640x360": lambda fs: resize(fs, (640, 360)),
     "640x360 x264 crf23": _x264(23),
     "640x360 x264 crf35": _x264(35),
