@@ -33,6 +33,9 @@ MIN_AMPLITUDE = 1.0
 #: distortion would be wasted there).
 TARGET_MARGIN = 2.5
 GIVE_UP = 2.0
+#: Texture (mean absolute high-pass of a chip, grey levels) at which a chip may take the
+#: full strength; flatter chips are capped proportionally down to ``MIN_AMPLITUDE``.
+TEXTURE_FULL = 2.0
 #: The distortion budget: the amplitudes above the minimum are scaled down when the
 #: change's mean square would bring the PSNR below this.
 TARGET_PSNR = 40.5
@@ -96,7 +99,7 @@ class Embedder:
         self._asize = (round(w / self.chip * Q), round(h / self.chip * Q))
         r, c = self._arows, self._acols
         unit = self._render(np.ones_like(self.values))
-        response = self._chip_means(unit) * self.values[:r, :c]
+        response = self._chip_means(unit)[0] * self.values[:r, :c]
         #: High-passed chip sum per grey level of amplitude (how much of a chip survives).
         self.response = max(0.1, float(np.median(response)))
         # Mean square of the rendered change per unit of mean squared chip amplitude.
@@ -119,13 +122,16 @@ class Embedder:
         )
         return cast(F32, out)
 
-    def _chip_means(self, small_grey: F32) -> F32:
-        """Each whole chip's high-passed mean (grey levels), at the detector's chip scale."""
+    def _chip_means(self, small_grey: F32) -> tuple[F32, F32]:
+        """Each whole chip's high-passed mean and mean absolute high-pass (its texture),
+        in grey levels, at the detector's chip scale."""
         g = cv2.resize(small_grey, self._asize, interpolation=cv2.INTER_AREA)
         hp = g - cv2.GaussianBlur(g, (0, 0), sigmaX=Q / 2, borderType=cv2.BORDER_REFLECT)
         r, c = self._arows, self._acols
-        out: F32 = hp[: r * Q, : c * Q].reshape(r, Q, c, Q).mean(axis=(1, 3))
-        return out
+        blocks = hp[: r * Q, : c * Q].reshape(r, Q, c, Q)
+        mean: F32 = blocks.mean(axis=(1, 3))
+        texture: F32 = np.abs(blocks).mean(axis=(1, 3))
+        return mean, texture
 
     def amplitudes(self, image: BGRImage) -> tuple[F32, F32]:
         """Per-chip amplitudes for ``image``, and its grey level at 1/4 size.
@@ -133,14 +139,20 @@ class Embedder:
         Informed embedding: each chip gets the amplitude that makes its high-passed mean
         agree with its value by ``TARGET_MARGIN`` (the picture's own texture is used where
         it agrees and overcome where it does not), between ``MIN_AMPLITUDE`` and the
-        strength. Flat chips need little, so flat areas get a weak mark on their own.
+        strength. A chip's cap falls with its texture: flat areas, where a change is most
+        visible, keep the smallest amplitude.
         """
         small = cv2.resize(image, self._small, interpolation=cv2.INTER_NEAREST)
         grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
         r, c = self._arows, self._acols
-        agree = self._chip_means(grey) * self.values[:r, :c]
+        mean, texture = self._chip_means(grey)
+        agree = mean * self.values[:r, :c]
         need = (TARGET_MARGIN - agree) * (1.0 / self.response)
-        inner = np.clip(need, MIN_AMPLITUDE, self.strength)
+        # Visibility: flat chips keep the smallest amplitude, textured ones may use all.
+        cap = MIN_AMPLITUDE + (self.strength - MIN_AMPLITUDE) * np.clip(
+            texture * (1.0 / TEXTURE_FULL), 0.0, 1.0
+        )
+        inner = np.clip(need, MIN_AMPLITUDE, cap)
         inner[need > GIVE_UP * self.strength] = MIN_AMPLITUDE
         extra = inner - MIN_AMPLITUDE
         room = self._budget - MIN_AMPLITUDE**2
