@@ -48,7 +48,7 @@ CODED_BITS = coded_length(PAYLOAD_BITS)
 #: Pixels per chip where embedder and detector look at the picture.
 Q = 4
 #: Activity floor (grey levels) of the local normalisation, and the clip after it.
-FLOOR = 0.5
+FLOOR = 0.1
 CLIP = 2.0
 
 
