@@ -48,9 +48,12 @@ SCALE_STEP = 1.02
 #: makes chips smaller, crops (height lost) make them larger.
 NARROW = (0.8, 1.3)
 #: Smallest chip (working pixels) the wide search tries (a tile pasted small in a canvas).
-MIN_CHIP = 3.5
-#: Working height: frames are averaged at most this tall.
-WORK_HEIGHT = 540
+MIN_CHIP = 4.0
+#: The narrow search averages frames at a size where a nominal chip is this many pixels
+#: (every chip size it tries is then a mild downscale to Q); the wide search keeps up to
+#: WORK_HEIGHT_WIDE rows, as a pasted picture's chips are small.
+WORK_CHIP = Q / NARROW[0]
+WORK_HEIGHT_WIDE = 1080
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,12 +156,17 @@ class Detector:
         h, w = image.shape[:2]
         if self._size != (w, h):
             self._size = (w, h)
-            self._scale = min(1.0, WORK_HEIGHT / h)
+            if self.wide:
+                self._scale = min(1.0, WORK_HEIGHT_WIDE / h)
+            else:
+                self._scale = min(1.0, WORK_CHIP * CHIPS_PER_HEIGHT / h)
             self._acc = None
-        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         if self._scale < 1.0:
             size = (max(1, round(w * self._scale)), max(1, round(h * self._scale)))
-            grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+            small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+            grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+        else:
+            grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         if self._acc is None:
             self._acc = np.zeros(grey.shape, np.float32)
             self.frames = 0
@@ -172,10 +180,12 @@ class Detector:
         nominal = self._acc.shape[0] / CHIPS_PER_HEIGHT
         low = MIN_CHIP if self.wide else nominal * NARROW[0]
         high = nominal * NARROW[1]
-        # The grid runs through the nominal size: no crop, no letterbox is the usual case.
+        # The grid runs through the nominal size (no crop, no letterbox: the usual case)
+        # and is tried from there outwards, so a marked picture is usually found first go.
         k0 = math.floor(math.log(low / nominal) / math.log(SCALE_STEP))
         k1 = math.ceil(math.log(high / nominal) / math.log(SCALE_STEP))
-        return [nominal * SCALE_STEP**k for k in range(k0, k1 + 1)]
+        steps = sorted(range(k0, k1 + 1), key=abs)
+        return [nominal * SCALE_STEP**k for k in steps]
 
     def hypotheses(self) -> int:
         return len(self.chip_sizes()) * PERIOD * PERIOD * self.searches
@@ -185,18 +195,27 @@ class Detector:
         if self._acc is None or self.frames == 0:
             return Detection(False, None, 0.0, 1.0, 0, 0.0, (0.0, 0.0), 0)
         mean = self._acc * (1.0 / self.frames)
-        best: tuple[float, float, int, int, npt.NDArray[np.float64]] | None = None
+        hyp = self.hypotheses()
+        threshold = threshold_for(hyp, self.bound)
+        best: tuple[float, float, int, int] | None = None
+        payload = None
+        # Stopping at the first hypothesis that passes is sound: the threshold already
+        # pays (union bound) for every hypothesis the full search would have tried.
         for chip in self.chip_sizes():
             found = self._search(mean, chip)
-            if found is not None and (best is None or found[0] > best[0]):
-                best = (found[0], chip, found[1], found[2], found[3])
-        hyp = self.hypotheses()
+            if found is None:
+                continue
+            z, oy, ox, box = found
+            if best is None or z > best[0]:
+                best = (z, chip, oy, ox)
+            if z >= threshold:
+                payload = self._read(box, oy, ox)
+                if payload is not None:
+                    best = (z, chip, oy, ox)
+                    break
         if best is None:
             return Detection(False, None, 0.0, 1.0, hyp, 0.0, (0.0, 0.0), self.frames)
-        z, chip, oy, ox, box = best
-        payload = None
-        if z >= threshold_for(hyp, self.bound):
-            payload = self._read(box, oy, ox)
+        z, chip, oy, ox = best
         detected = payload is not None
         to_input = chip / Q / self._scale
         return Detection(
@@ -218,7 +237,7 @@ class Detector:
         size = (round(w * r), round(h * r))
         if size[0] < Q * 4 or size[1] < Q * 4:
             return None
-        interp = cv2.INTER_AREA if r < 1 else cv2.INTER_LINEAR
+        interp = cv2.INTER_AREA if r < 0.5 else cv2.INTER_LINEAR
         img = cast(F32, cv2.resize(mean, size, interpolation=interp))
         hp = whiten(img)[0]
         ph = -(-size[1] // PERIOD) * PERIOD

@@ -57,7 +57,8 @@ class Embedder:
     mean agree with its bit by ``TARGET_MARGIN`` grey levels (informed embedding: the
     picture's own texture is not fought blindly), between ``MIN_AMPLITUDE`` and the
     strength. The change is rendered at 1/4 size with soft chip edges, faded near 0 and
-    255, and upsampled straight into a (H, 3W) int16 plane; every frame adds that plane
+    255, and upsampled straight into two (H, 3W) uint8 planes (the positive and the
+    negative part); every frame adds the one and subtracts the other
     to the interleaved BGR bytes with saturation (the same change on B, G and R is a
     change of luma only).
 
@@ -106,7 +107,8 @@ class Embedder:
         self._energy = float(np.mean(unit * unit))
         self._budget = 255.0**2 / 10 ** (TARGET_PSNR / 10) / max(self._energy, 1e-6)
         self._amplitude = np.full_like(self.values, MIN_AMPLITUDE)
-        self._delta = np.zeros((h, 3 * w), np.int16)
+        self._pos = np.zeros((h, 3 * w), np.uint8)
+        self._neg = np.zeros((h, 3 * w), np.uint8)
         self._count = 0
 
     def _render(self, amplitude: F32) -> F32:
@@ -175,7 +177,9 @@ class Embedder:
             self._update(image)
         self._count += 1
         flat = image.reshape(h, 3 * w)
-        cv2.add(flat, self._delta, dst=flat, dtype=cv2.CV_8U)
+        # Two saturating uint8 passes cost less than one mixed-type (uint8 + int16) pass.
+        cv2.add(flat, self._pos, dst=flat)
+        cv2.subtract(flat, self._neg, dst=flat)
         return image
 
     def _update(self, image: BGRImage) -> None:
@@ -183,11 +187,14 @@ class Embedder:
         change = self._render(amp)
         fade = np.minimum(grey, 255.0 - grey) * (1.0 / EDGE_FADE)
         change *= np.clip(fade, 0.0, 1.0)
-        small = np.rint(change).astype(np.int16)
+        small = np.rint(change)
         h, w = image.shape[:2]
-        cv2.resize(small, (3 * w, h), dst=self._delta, interpolation=cv2.INTER_LINEAR)
+        pos = np.clip(small, 0, 255).astype(np.uint8)
+        neg = np.clip(-small, 0, 255).astype(np.uint8)
+        cv2.resize(pos, (3 * w, h), dst=self._pos, interpolation=cv2.INTER_LINEAR)
+        cv2.resize(neg, (3 * w, h), dst=self._neg, interpolation=cv2.INTER_LINEAR)
 
     def delta(self, image: BGRImage) -> npt.NDArray[np.int16]:
         """The change, in grey levels per (H, 3W) byte, that ``apply`` makes to ``image``."""
         self._update(image)
-        return self._delta.copy()
+        return self._pos.astype(np.int16) - self._neg

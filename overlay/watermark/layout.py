@@ -118,7 +118,7 @@ def whiten(grey: F32) -> tuple[F32, F32]:
     otherwise dominate without carrying more of the mark). Returns (whitened, activity).
     """
     hp = grey - cv2.GaussianBlur(grey, (0, 0), sigmaX=Q / 2, borderType=cv2.BORDER_REFLECT)
-    local = cv2.GaussianBlur(np.abs(hp), (0, 0), sigmaX=0.75 * Q, borderType=cv2.BORDER_REFLECT)
+    local = cv2.blur(np.abs(hp), (2 * Q - 1, 2 * Q - 1), borderType=cv2.BORDER_REFLECT)
     local += FLOOR
     out = np.clip(hp / local, -CLIP, CLIP)
     return out, local
