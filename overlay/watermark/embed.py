@@ -46,6 +46,8 @@ DOWN = 4
 #: The amplitudes are recomputed every this many frames (10 Hz at 30 fps); in between the
 #: last change is reused, which also keeps the mark steady for the encoder.
 UPDATE_EVERY = 3
+#: Soft chip edges: the Gaussian blur of the chip grid, as a fraction of a chip.
+BLUR = 0.25
 
 
 class Embedder:
@@ -94,7 +96,7 @@ class Embedder:
         self._small = (max(1, w // DOWN), max(1, h // DOWN))
         small_chip = self.chip * self._small[1] / h
         self._grid_px = (round(cols * small_chip), round(rows * small_chip))
-        self._sigma = small_chip / 4
+        self._sigma = small_chip * BLUR
         # The analysis grid: whole chips inside the frame, Q pixels each.
         self._arows, self._acols = int(h / self.chip), int(w / self.chip)
         self._asize = (round(w / self.chip * Q), round(h / self.chip * Q))
