@@ -18,7 +18,7 @@ import numpy as np
 
 from overlay.errors import FrameFormatError, SourceError
 from overlay.frames import BGRImage
-from overlay.watermark import PUBLIC_KEY, Detector, open_session_id
+from overlay.watermark import PUBLIC_KEY, Detector, open_session_id, threshold_for
 
 __all__ = ["IMAGE_SUFFIXES", "WINDOW", "VerifyReport", "WatermarkReport", "verify"]
 
@@ -48,6 +48,7 @@ class WatermarkReport:
             content gives a result this strong, over every hypothesis searched in its
             window (1.0 when nothing was detected).
         frames_needed: frames accumulated when the first window read the payload.
+        threshold: the score a search must reach (set by the hypotheses it covers).
         timeline: (frame index, score) after each search, for plotting.
     """
 
@@ -62,6 +63,7 @@ class WatermarkReport:
     score: float = 0.0
     false_positive_bound: float = 1.0
     frames_needed: int | None = None
+    threshold: float = 0.0
     timeline: list[tuple[int, float]] = field(default_factory=list)
 
 
@@ -235,6 +237,7 @@ def _scan(
 
 def _search(detector: Detector, report: WatermarkReport, installation_key: bytes | None) -> bool:
     result = detector.detect()
+    report.threshold = threshold_for(max(1, result.hypotheses))
     report.timeline.append((report.frames_checked, result.score))
     report.score = max(report.score, result.score)
     if not result.detected or result.payload is None:

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         progress=progress,
     )
     if args.plot:
-        _plot(report.watermark.timeline, args.plot, report.path)
+        _plot(report.watermark.timeline, report.watermark.threshold, args.plot, report.path)
     wm = report.watermark
     if args.json:
         print(json.dumps(report.to_dict()))
@@ -97,19 +97,17 @@ def run(args: argparse.Namespace) -> int:
     return 0 if report.found else 1
 
 
-def _plot(timeline: list[tuple[int, float]], out: str, title: str) -> None:
+def _plot(timeline: list[tuple[int, float]], threshold: float, out: str, title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from overlay.watermark import Detector, threshold_for
-
     fig, ax = plt.subplots(figsize=(8, 3))
     if timeline:
         xs, ys = zip(*timeline, strict=True)
         ax.plot(xs, ys, marker=".")
-    ax.axhline(threshold_for(Detector().hypotheses() or 1), color="r", ls="--", lw=1)
+    ax.axhline(threshold, color="r", ls="--", lw=1, label="threshold")
     ax.set_xlabel("frame")
     ax.set_ylabel("sync score (z)")
     ax.set_title(title, fontsize=8)

@@ -179,3 +179,19 @@ def test_good_input_twin_of_the_bad_ones(capsys, videos) -> None:
     code, _, err = run(capsys, videos["clean"])
     assert code == 1
     assert err == ""
+
+
+def test_library_reports_progress_per_window(videos) -> None:
+    from overlay.verify import verify
+
+    seen: list[tuple[int, int]] = []
+    report = verify(videos["marked"], window=4, progress=lambda n, total: seen.append((n, total)))
+    assert seen == [(4, 8), (8, 8)]
+    assert report.watermark.windows == 2
+    assert report.watermark.threshold > 5
+
+
+def test_verify_is_a_listed_command(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "verify" in capsys.readouterr().out
