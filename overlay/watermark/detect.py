@@ -161,12 +161,10 @@ class Detector:
             else:
                 self._scale = min(1.0, WORK_CHIP * CHIPS_PER_HEIGHT / h)
             self._acc = None
+        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         if self._scale < 1.0:
             size = (max(1, round(w * self._scale)), max(1, round(h * self._scale)))
-            small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-            grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
-        else:
-            grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+            grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
         if self._acc is None:
             self._acc = np.zeros(grey.shape, np.float32)
             self.frames = 0
