@@ -132,7 +132,7 @@ def verify(
         h, w = image.shape[:2]
         report = WatermarkReport()
         _scan(iter([image]), report, public_key, installation_key, wide is not False, 1, None)
-        return VerifyReport(str(p), "image", w, h, _finish(report, installation_key))
+        return VerifyReport(str(p), "image", w, h, _finish(report))
     cap = cv2.VideoCapture(str(p))
     try:
         if not cap.isOpened():
@@ -166,7 +166,7 @@ def verify(
             f"{p} is truncated or corrupt: decoded {report.frames_checked} of {total} frames; "
             "re-export or re-download it"
         )
-    return VerifyReport(str(p), "video", w, h, _finish(report, installation_key))
+    return VerifyReport(str(p), "video", w, h, _finish(report))
 
 
 def _read_image(p: Path) -> BGRImage:
@@ -254,7 +254,7 @@ def _search(detector: Detector, report: WatermarkReport, installation_key: bytes
     return True
 
 
-def _finish(report: WatermarkReport, installation_key: bytes | None) -> WatermarkReport:
+def _finish(report: WatermarkReport) -> WatermarkReport:
     if not math.isfinite(report.score):
         report.score = 0.0
     return report
