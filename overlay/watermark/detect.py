@@ -227,9 +227,7 @@ class Detector:
             self.frames,
         )
 
-    def _search(
-        self, mean: F32, chip: float
-    ) -> tuple[float, int, int, npt.NDArray[np.float64]] | None:
+    def _search(self, mean: F32, chip: float) -> tuple[float, int, int, F32] | None:
         r = Q / chip
         h, w = mean.shape
         size = (round(w * r), round(h * r))
@@ -252,15 +250,30 @@ class Detector:
         z = corr / np.sqrt(np.maximum(energy, 1e-9))
         idx = int(np.argmax(z))
         oy, ox = divmod(idx, PERIOD)
-        return float(z.flat[idx]), oy, ox, box
+        return float(z.flat[idx]), oy, ox, padded
 
-    def _read(self, box: npt.NDArray[np.float64], oy: int, ox: int) -> Payload | None:
+    def _read(self, padded: F32, oy: int, ox: int) -> Payload | None:
+        """Read the payload at tile origin (oy, ox) of the whitened picture.
+
+        Each tile's data chips are weighted by how clearly that tile shows the sync
+        (its sync correlation over its energy: maximal-ratio combining), so tiles under
+        the banner, the mark or a flat area count for little.
+        """
         k = self._k
-        rows = (oy + Q * np.arange(TILE)) % PERIOD
-        cols = (ox + Q * np.arange(TILE)) % PERIOD
-        chips = box[np.ix_(rows, cols)]
+        rolled = np.roll(padded, (-oy, -ox), axis=(0, 1))
+        ph, pw = rolled.shape
+        chips = rolled.reshape(ph // Q, Q, pw // Q, Q).sum(axis=(1, 3), dtype=np.float64)
+        tiles = chips.reshape(ph // PERIOD, TILE, pw // PERIOD, TILE).transpose(0, 2, 1, 3)
+        tiles = tiles.reshape(-1, TILE, TILE)
+        sync = k.layout.sync
+        s = (tiles * sync).sum(axis=(1, 2))
+        e = (tiles * tiles * (sync != 0)).sum(axis=(1, 2))
+        weights = np.maximum(s, 0.0) / np.maximum(e, 1e-9)
+        if not weights.any():
+            weights = np.ones_like(weights)
+        combined = np.tensordot(weights, tiles, axes=1)
         soft = np.zeros(CODED_BITS)
-        np.add.at(soft, k.layout.data_bit[k.data], (chips * k.layout.data_sign)[k.data])
+        np.add.at(soft, k.layout.data_bit[k.data], (combined * k.layout.data_sign)[k.data])
         self.last_soft = soft
         bits = decode(soft, PAYLOAD_BITS)
         return unpack(bits, self.public_key)
