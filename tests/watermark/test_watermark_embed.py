@@ -97,3 +97,17 @@ def test_many_frames_of_other_pictures_are_not_detected() -> None:
 def test_embedder_refuses_another_size(coffee_clip: list[BGRImage]) -> None:
     with pytest.raises(ValueError, match="1280x720"):
         Embedder(PAYLOAD, (640, 360)).apply(coffee_clip[0].copy())
+
+
+def test_payload_survives_a_quarter_of_the_frame_painted_over(
+    marked_coffee: list[BGRImage], coffee_clip: list[BGRImage]
+) -> None:
+    h, w = marked_coffee[0].shape[:2]
+    for frames, expected in ((marked_coffee, True), (coffee_clip, False)):
+        covered = [f.copy() for f in frames[:4]]
+        for f in covered:
+            f[: h // 2, w // 2 :] = 40  # a big plate where the banner sits
+            cv2.putText(f, "AI-GENERATED", (w // 2 + 20, h // 4), 0, 2.0, (255, 255, 255), 4)
+        result = detect(covered)
+        assert result.detected is expected
+        assert (result.payload == PAYLOAD) is expected
