@@ -69,8 +69,8 @@ def windows(size: tuple[int, int], per_content: int) -> Iterator[tuple[str, list
 class Stamper:
     """The real stamp chain of one session (watermark first, then banner and mark)."""
 
-    def __init__(self, size: tuple[int, int], watermark: bool = True) -> None:
-        self.session = Session(size, 30.0)
+    def __init__(self, size: tuple[int, int], session_id: str, watermark: bool = True) -> None:
+        self.session = Session(size, 30.0, id=session_id)
         banner = BannerConfig()
         wm = [WatermarkStamp(self.session, installation_key=KEY)] if watermark else []
         self.watermark = wm[0] if wm else None
@@ -122,8 +122,10 @@ def main() -> None:
     quality: list[tuple[str, float, int, float, int]] = []
     bytes_rows: list[tuple[str, int, int, int]] = []
     t_start = time.perf_counter()
-    for content, frames in windows(size, args.windows):
-        stamper = Stamper(size)
+    for n_window, (content, frames) in enumerate(windows(size, args.windows)):
+        # A fixed session id per window: runs are repeatable and comparable.
+        session_id = f"{(0x9E3779B1 * (n_window + 1)) & 0xFFFFFFFF:08x}"
+        stamper = Stamper(size, session_id)
         assert stamper.watermark is not None
         sealed = stamper.watermark.payload.sealed_id
         # The watermark alone, for the invisibility figures.
@@ -142,7 +144,7 @@ def main() -> None:
             )
         quality.append((content, statistics.mean(ours), ours_max, theirs, theirs_max))
         marked = stamper(frames)
-        plain = Stamper(size, watermark=False)(frames)
+        plain = Stamper(size, session_id, watermark=False)(frames)
         for crf, enc_size in ((23, size), (35, (640, 360))):
             opts = {"crf": str(crf), "preset": "veryfast"}
             with_mark = encode(marked, "libx264", size=enc_size, options=opts)[1]
