@@ -271,6 +271,8 @@ class Detector:
         weights = np.maximum(s, 0.0) / np.maximum(e, 1e-9)
         if not weights.any():
             weights = np.ones_like(weights)
+        # Per-tile estimates are noisy when the mark is weak: shrink towards equal weights.
+        weights = 0.5 * weights + 0.5 * float(weights.mean())
         combined = np.tensordot(weights, tiles, axes=1)
         soft = np.zeros(CODED_BITS)
         np.add.at(soft, k.layout.data_bit[k.data], (combined * k.layout.data_sign)[k.data])
