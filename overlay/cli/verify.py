@@ -98,7 +98,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _plot(timeline: list[tuple[int, float]], threshold: float, out: str, title: str) -> None:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise OverlayError(
+            "--plot needs matplotlib, which is not installed; pip install matplotlib"
+        ) from exc
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
