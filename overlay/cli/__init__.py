@@ -21,7 +21,16 @@ from overlay.errors import OverlayError
 __all__ = ["main"]
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("run", "sources", "doctor", "bench", "keys", "consent", "app")
+COMMANDS: tuple[str, ...] = (
+    "run",
+    "verify",
+    "sources",
+    "app",
+    "doctor",
+    "bench",
+    "keys",
+    "consent",
+)
 
 EXIT_ERROR = 2
 

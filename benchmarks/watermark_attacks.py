@@ -1,0 +1,158 @@
+"""Attacks on marked clips, shared by the watermark benchmarks and tests.
+
+Every attack takes a list of BGR frames (the pipeline's output) and returns the frames a
+viewer or a verifier would get. Codecs run through PyAV in memory.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+
+import av
+import cv2
+import numpy as np
+
+from overlay.frames import BGRImage
+
+Frames = Sequence[BGRImage]
+Attack = Callable[[Frames], list[BGRImage]]
+
+__all__ = [
+    "ATTACKS",
+    "Attack",
+    "brightness",
+    "crop",
+    "encode",
+    "paste",
+    "resize",
+]
+
+
+def encode(
+    frames: Frames,
+    codec: str,
+    *,
+    size: tuple[int, int] | None = None,
+    options: dict[str, str] | None = None,
+    bit_rate: int | None = None,
+    fps: int = 30,
+) -> tuple[list[BGRImage], int]:
+    """Encode ``frames`` (resized to ``size``) with ``codec`` and decode them back.
+
+    Returns the decoded frames and the stream's size in bytes.
+    """
+    buf = io.BytesIO()
+    fmt = "webm" if codec.startswith("libvpx") else "mp4"
+    w, h = size or (frames[0].shape[1], frames[0].shape[0])
+    with av.open(buf, "w", format=fmt) as out:
+        stream = out.add_stream(codec, rate=fps)
+        stream.width, stream.height = w, h
+        stream.pix_fmt = "yuv420p"
+        if options:
+            stream.options = options
+        if bit_rate:
+            stream.bit_rate = bit_rate
+        for image in frames:
+            fitted = image
+            if image.shape[:2] != (h, w):
+                fitted = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(fitted, format="bgr24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    size_bytes = buf.tell()
+    buf.seek(0)
+    with av.open(buf) as src:
+        decoded = [f.to_ndarray(format="bgr24") for f in src.decode(video=0)]
+    return decoded, size_bytes
+
+
+def resize(frames: Frames, size: tuple[int, int]) -> list[BGRImage]:
+    return [cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames]
+
+
+def crop(frames: Frames, side: str, fraction: float = 0.1) -> list[BGRImage]:
+    """Cut ``fraction`` of the frame off one side (left, right, top, bottom)."""
+    h, w = frames[0].shape[:2]
+    dx, dy = round(w * fraction), round(h * fraction)
+    box = {
+        "left": (slice(None), slice(dx, None)),
+        "right": (slice(None), slice(None, w - dx)),
+        "top": (slice(dy, None), slice(None)),
+        "bottom": (slice(None, h - dy), slice(None)),
+    }[side]
+    return [np.ascontiguousarray(f[box]) for f in frames]
+
+
+def brightness(frames: Frames, delta: int) -> list[BGRImage]:
+    return [cv2.convertScaleAbs(f, alpha=1.0, beta=delta) for f in frames]
+
+
+def paste(
+    frames: Frames,
+    scale: float,
+    canvas: tuple[int, int] = (1920, 1080),
+    at: tuple[float, float] = (0.3, 0.2),
+) -> list[BGRImage]:
+    """Scale each frame by ``scale`` and paste it into a grey canvas at a fractional position
+    (a call tile in a screen recording)."""
+    cw, ch = canvas
+    out = []
+    for f in frames:
+        h, w = f.shape[:2]
+        tw, th = round(w * scale), round(h * scale)
+        tile = cv2.resize(f, (tw, th), interpolation=cv2.INTER_AREA)
+        x, y = round((cw - tw) * at[0]), round((ch - th) * at[1])
+        page = np.full((ch, cw, 3), 40, np.uint8)
+        page[y : y + th, x : x + tw] = tile
+        out.append(page)
+    return out
+
+
+def _x264(crf: int, size: tuple[int, int] = (640, 360)) -> Attack:
+    opts = {"crf": str(crf), "preset": "veryfast"}
+    return lambda fs: encode(fs, "libx264", size=size, options=opts)[0]
+
+
+def _vp8(kbps: int) -> Attack:
+    opts = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
+    return lambda fs: encode(fs, "libvpx", size=(640, 360), options=opts, bit_rate=kbps * 1000)[0]
+
+
+def _vp9(kbps: int) -> Attack:
+    opts = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
+    return lambda fs: encode(fs, "libvpx-vp9", size=(640, 360), options=opts, bit_rate=kbps * 1000)[
+        0
+    ]
+
+
+def _av1(crf: int) -> Attack:
+    opts = {"crf": str(crf), "preset": "10"}
+    return lambda fs: encode(fs, "libsvtav1", size=(640, 360), options=opts)[0]
+
+
+def _paste_h264(scale: float, at: tuple[float, float]) -> Attack:
+    opts = {"crf": "23", "preset": "veryfast"}
+    return lambda fs: encode(paste(fs, scale, at=at), "libx264", options=opts)[0]
+
+
+#: name -> attack, as in the issue's target list.
+ATTACKS: dict[str, Attack] = {
+    "none": list,
+    "640x360": lambda fs: resize(fs, (640, 360)),
+    "640x360 x264 crf23": _x264(23),
+    "640x360 x264 crf35": _x264(35),
+    "640x360 vp8 300k rt": _vp8(300),
+    "640x360 vp9 300k rt": _vp9(300),
+    "640x360 av1 crf40": _av1(40),
+    "crop 10% left": lambda fs: crop(fs, "left"),
+    "crop 10% right": lambda fs: crop(fs, "right"),
+    "crop 10% top": lambda fs: crop(fs, "top"),
+    "crop 10% bottom": lambda fs: crop(fs, "bottom"),
+    "brightness +20": lambda fs: brightness(fs, 20),
+    "brightness -20": lambda fs: brightness(fs, -20),
+    "paste 50% + x264": _paste_h264(0.5, (0.3, 0.2)),
+    "paste 40% + x264": _paste_h264(0.4, (0.7, 0.6)),
+    "paste 60% + x264": _paste_h264(0.6, (0.1, 0.5)),
+}

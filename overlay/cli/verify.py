@@ -1,0 +1,125 @@
+"""``overlay verify PATH``: look for the AI-disclosure watermark in a video or image.
+
+Exit 0 when found, 1 when not, 2 on error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from overlay.errors import OverlayError
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "verify",
+        help="check a video, image or screenshot for the AI-disclosure watermark",
+        description="Exit 0: watermark found; 1: not found; 2: error.",
+    )
+    p.add_argument("path", help="video, image or screenshot")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.add_argument("--plot", metavar="OUT.png", help="draw the detection score over time")
+    p.add_argument(
+        "--key",
+        metavar="FILE",
+        help="installation watermark key file, to read the session id "
+        "(default: this installation's key, if it exists)",
+    )
+    p.add_argument(
+        "--wide",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also search small scales (a screen recording of a call tile); "
+        "default: on for images, off for videos",
+    )
+    p.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
+    p.set_defaults(func=run)
+
+
+def _key(arg: str | None) -> bytes | None:
+    from overlay.stamps.watermark import KEY_FILE, installation_key
+
+    if arg is not None:
+        path = Path(arg)
+        if not path.is_file():
+            raise OverlayError(f"--key {arg}: no such file; pass the watermark.key file")
+        return installation_key(path)
+    from overlay.paths import config_dir
+
+    default = config_dir() / KEY_FILE
+    return installation_key(default) if default.is_file() else None
+
+
+def run(args: argparse.Namespace) -> int:
+    from overlay.verify import verify
+
+    key = _key(args.key)
+    last = [time.monotonic()]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 2.0:
+            last[0] = now
+            of = f" of {total}" if total else ""
+            print(f"overlay verify: {done}{of} frames", file=sys.stderr, flush=True)
+
+    report = verify(
+        args.path,
+        installation_key=key,
+        wide=args.wide,
+        max_frames=args.max_frames,
+        progress=progress,
+    )
+    if args.plot:
+        _plot(report.watermark.timeline, report.watermark.threshold, args.plot, report.path)
+    wm = report.watermark
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    elif wm.detected:
+        who = f"session {wm.session_id}" if wm.session_id else f"sealed id {wm.sealed_id}"
+        print(
+            f"AI-disclosure watermark FOUND in {report.path} ({who}); "
+            f"{wm.frames_detected}/{wm.frames_checked} frames, score {wm.score:.1f}, "
+            f"false-positive bound {wm.false_positive_bound:.1e}"
+        )
+    else:
+        print(
+            f"no AI-disclosure watermark found in {report.path} "
+            f"({wm.frames_checked} frames checked, best score {wm.score:.1f})"
+        )
+    return 0 if report.found else 1
+
+
+def _plot(timeline: list[tuple[int, float]], threshold: float, out: str, title: str) -> None:
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise OverlayError(
+            "--plot needs matplotlib, which is not installed; pip install matplotlib"
+        ) from exc
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 3))
+    if timeline:
+        xs, ys = zip(*timeline, strict=True)
+        ax.plot(xs, ys, marker=".")
+    ax.axhline(threshold, color="r", ls="--", lw=1, label="threshold")
+    ax.set_xlabel("frame")
+    ax.set_ylabel("sync score (z)")
+    ax.set_title(title, fontsize=8)
+    fig.tight_layout()
+    try:
+        fig.savefig(out)
+    except OSError as exc:
+        raise OverlayError(f"cannot write the plot {out}: {exc}; check the folder") from exc
+    finally:
+        plt.close(fig)

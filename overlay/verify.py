@@ -1,0 +1,260 @@
+"""``verify``: check a video, image or screenshot for overlay's disclosures.
+
+:func:`verify` returns a :class:`VerifyReport`; "not found" is a result, not an
+exception. The report has one section per kind of evidence: ``watermark`` now, and
+room for ``manifest``, ``log`` and ``c2pa`` (provenance) beside it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from overlay.errors import FrameFormatError, SourceError
+from overlay.frames import BGRImage
+from overlay.watermark import PUBLIC_KEY, Detector, open_session_id, threshold_for
+
+__all__ = ["IMAGE_SUFFIXES", "WINDOW", "VerifyReport", "WatermarkReport", "verify"]
+
+#: Frames per detection window (2 s at 30 fps): evidence is accumulated over a window.
+WINDOW = 60
+#: Within a window, the search runs after this many frames (an early result is cheaper).
+CHECKPOINTS = (1, 4, 15, 30, 60)
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class WatermarkReport:
+    """What the watermark detector found.
+
+    Attributes:
+        detected: a payload passed its check in at least one window.
+        session_id: the session id, when the installation key was given and a payload read.
+        sealed_id: the session id as carried (sealed by the installation key).
+        ai_generated: the payload's AI-generated flag (None if not detected).
+        frames_checked: frames read.
+        frames_detected: frames in windows where the payload was read.
+        windows: windows searched; ``windows_detected`` of them had the payload.
+        score: the best sync z-score over all windows.
+        false_positive_bound: for the best detection, the probability that unmarked
+            content gives a result this strong, over every hypothesis searched in its
+            window (1.0 when nothing was detected).
+        frames_needed: frames accumulated when the first window read the payload.
+        threshold: the score a search must reach (set by the hypotheses it covers).
+        timeline: (frame index, score) after each search, for plotting.
+    """
+
+    detected: bool = False
+    session_id: str | None = None
+    sealed_id: str | None = None
+    ai_generated: bool | None = None
+    frames_checked: int = 0
+    frames_detected: int = 0
+    windows: int = 0
+    windows_detected: int = 0
+    score: float = 0.0
+    false_positive_bound: float = 1.0
+    frames_needed: int | None = None
+    threshold: float = 0.0
+    timeline: list[tuple[int, float]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    """Everything ``verify`` found in one file.
+
+    ``manifest``, ``log`` and ``c2pa`` are filled by the provenance checks when present.
+    """
+
+    path: str
+    kind: str
+    width: int
+    height: int
+    watermark: WatermarkReport
+    manifest: dict[str, Any] | None = None
+    log: dict[str, Any] | None = None
+    c2pa: dict[str, Any] | None = None
+
+    @property
+    def found(self) -> bool:
+        """An AI disclosure was found."""
+        return self.watermark.detected
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["found"] = self.found
+        return out
+
+
+def verify(
+    path: str | Path,
+    *,
+    public_key: bytes = PUBLIC_KEY,
+    installation_key: bytes | None = None,
+    wide: bool | None = None,
+    window: int = WINDOW,
+    max_frames: int | None = None,
+    progress: Progress | None = None,
+) -> VerifyReport:
+    """Check one file for the watermark.
+
+    Args:
+        path: a video (anything OpenCV decodes) or an image (by suffix).
+        public_key: the detection key.
+        installation_key: reads the session id when given.
+        wide: also search small scales (a picture pasted into a larger canvas). Default:
+            on for images (screenshots), off for videos.
+        window: frames per window.
+        max_frames: stop after this many frames.
+        progress: called with (frames read, frames expected or 0) every window.
+
+    Raises:
+        SourceError: the file is missing, a directory, empty, truncated or undecodable.
+        FrameFormatError: an image that is too small, greyscale or not 8-bit.
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise SourceError(f"{p} is a directory; pass a video or image file")
+    if not p.exists():
+        raise SourceError(f"{p} does not exist; check the path")
+    if p.stat().st_size == 0:
+        raise SourceError(f"{p} is empty (0 bytes); pass a complete video or image file")
+    if p.suffix.lower() in IMAGE_SUFFIXES:
+        image = _read_image(p)
+        h, w = image.shape[:2]
+        report = WatermarkReport()
+        _scan(iter([image]), report, public_key, installation_key, wide is not False, 1, None)
+        return VerifyReport(str(p), "image", w, h, _finish(report))
+    cap = cv2.VideoCapture(str(p))
+    try:
+        if not cap.isOpened():
+            raise SourceError(
+                f"cannot decode {p} as a video or image; is it truncated or corrupt? "
+                "(images need a suffix such as .png)"
+            )
+        total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        w = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        h = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        report = WatermarkReport()
+
+        def frames() -> Any:
+            while max_frames is None or report.frames_checked < max_frames:
+                ok, image = cap.read()
+                if not ok or image is None:
+                    return
+                yield image
+
+        def tick(n: int) -> None:
+            if progress is not None:
+                progress(n, total)
+
+        _scan(frames(), report, public_key, installation_key, bool(wide), window, tick)
+    finally:
+        cap.release()
+    if report.frames_checked == 0:
+        raise SourceError(f"no frame could be decoded from {p}; is it truncated or corrupt?")
+    if max_frames is None and total > 0 and report.frames_checked < 0.9 * total - 1:
+        raise SourceError(
+            f"{p} is truncated or corrupt: decoded {report.frames_checked} of {total} frames; "
+            "re-export or re-download it"
+        )
+    return VerifyReport(str(p), "video", w, h, _finish(report))
+
+
+def _read_image(p: Path) -> BGRImage:
+    raw = cv2.imread(str(p), cv2.IMREAD_UNCHANGED)
+    if raw is None:
+        raise SourceError(f"cannot decode the image {p}; is it truncated or corrupt?")
+    if raw.dtype != np.uint8:
+        raise FrameFormatError(
+            f"{p} is a {raw.dtype} image; verify reads 8-bit colour images "
+            "(screenshots, exported frames): convert it to 8-bit"
+        )
+    if raw.ndim == 2 or raw.shape[2] == 1:
+        raise FrameFormatError(
+            f"{p} is a greyscale image; the watermark is checked on colour frames: "
+            "pass the original colour screenshot or frame"
+        )
+    if min(raw.shape[:2]) < 32:
+        raise FrameFormatError(
+            f"{p} is {raw.shape[1]}x{raw.shape[0]} pixels; the watermark needs a picture "
+            "at least 32 pixels on each side (a screenshot of the video)"
+        )
+    if raw.shape[2] == 4:
+        return np.ascontiguousarray(cv2.cvtColor(raw, cv2.COLOR_BGRA2BGR))
+    return np.ascontiguousarray(raw[:, :, :3])
+
+
+def _scan(
+    frames: Any,
+    report: WatermarkReport,
+    public_key: bytes,
+    installation_key: bytes | None,
+    wide: bool,
+    window: int,
+    tick: Callable[[int], None] | None,
+) -> None:
+    checkpoints = [c for c in CHECKPOINTS if c < window] + [window]
+    detector = Detector(public_key, wide=wide, searches=len(checkpoints))
+    in_window = 0
+    found_in_window = False
+
+    def close_window() -> None:
+        report.windows += 1
+        if found_in_window:
+            report.windows_detected += 1
+            report.frames_detected += in_window
+
+    for image in frames:
+        if image.ndim != 3 or image.shape[2] != 3 or min(image.shape[:2]) < 32:
+            raise FrameFormatError(f"decoded frame has shape {image.shape}; expected HxWx3")
+        report.frames_checked += 1
+        in_window += 1
+        if not found_in_window:
+            detector.add(image)
+            if in_window in checkpoints:
+                found_in_window = _search(detector, report, installation_key)
+        if in_window >= window:
+            close_window()
+            if tick is not None:
+                tick(report.frames_checked)
+            detector.reset()
+            in_window = 0
+            found_in_window = False
+    if in_window:
+        if not found_in_window and in_window not in checkpoints:
+            found_in_window = _search(detector, report, installation_key)
+        close_window()
+
+
+def _search(detector: Detector, report: WatermarkReport, installation_key: bytes | None) -> bool:
+    result = detector.detect()
+    report.threshold = threshold_for(max(1, result.hypotheses))
+    report.timeline.append((report.frames_checked, result.score))
+    report.score = max(report.score, result.score)
+    if not result.detected or result.payload is None:
+        return False
+    if not report.detected or result.false_positive_bound < report.false_positive_bound:
+        report.false_positive_bound = result.false_positive_bound
+    if not report.detected:
+        report.detected = True
+        report.sealed_id = result.payload.sealed_id
+        report.ai_generated = result.payload.ai_generated
+        report.frames_needed = result.frames
+        if installation_key is not None:
+            report.session_id = open_session_id(result.payload.sealed_id, installation_key)
+    return True
+
+
+def _finish(report: WatermarkReport) -> WatermarkReport:
+    if not math.isfinite(report.score):
+        report.score = 0.0
+    return report

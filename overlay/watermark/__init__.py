@@ -1,0 +1,33 @@
+"""The invisible watermark: keyed embed and detect, pure numpy/OpenCV, no I/O.
+
+``Embedder(payload, size).apply(image)`` marks frames in place; ``Detector().add(image)``
+then ``.detect()`` reads them back. See ``docs/watermark.md`` for the design and the
+threat model.
+"""
+
+from __future__ import annotations
+
+from overlay.watermark.detect import Detection, Detector, threshold_for
+from overlay.watermark.embed import DEFAULT_STRENGTH, Embedder
+from overlay.watermark.layout import PUBLIC_KEY
+from overlay.watermark.payload import (
+    FORMAT_VERSION,
+    PAYLOAD_BITS,
+    Payload,
+    open_session_id,
+    seal_session_id,
+)
+
+__all__ = [
+    "DEFAULT_STRENGTH",
+    "FORMAT_VERSION",
+    "PAYLOAD_BITS",
+    "PUBLIC_KEY",
+    "Detection",
+    "Detector",
+    "Embedder",
+    "Payload",
+    "open_session_id",
+    "seal_session_id",
+    "threshold_for",
+]

@@ -1,0 +1,113 @@
+"""Embed and detect: invisibility, the round trip, and the negatives."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from conftest import PAYLOAD, SIZE, clip, picture
+
+from overlay.frames import BGRImage
+from overlay.watermark import Detector, Embedder
+from overlay.watermark.detect import Detection
+
+OTHER_KEY = bytes(range(32))
+
+
+def detect(frames: list[BGRImage], public_key: bytes | None = None, **kw: object) -> Detection:
+    detector = Detector(public_key, **kw) if public_key else Detector(**kw)  # type: ignore[arg-type]
+    for f in frames:
+        detector.add(f)
+    return detector.detect()
+
+
+def psnr(a: BGRImage, b: BGRImage) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b) ** 2))
+    return 10 * np.log10(255.0**2 / mse)
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea"])
+def test_mark_is_within_the_distortion_targets(name: str) -> None:
+    frame = cv2.resize(picture(name), SIZE, interpolation=cv2.INTER_LINEAR)
+    marked = Embedder(PAYLOAD, SIZE).apply(frame.copy())
+    diff = marked.astype(np.int16) - frame
+    assert np.abs(diff).max() <= 6
+    assert psnr(marked, frame) >= 40.0
+    assert np.abs(diff).max() >= 2  # something was embedded
+    # A change of luma only: B, G and R move together (to within the rounding of the
+    # interleaved upsampling) wherever none of them clipped.
+    inside = ((frame > 6) & (frame < 249)).all(axis=2)
+    spread = diff.max(axis=2) - diff.min(axis=2)
+    assert spread[inside].max() <= 2
+    assert spread[inside].mean() < 0.25
+    assert (spread[inside] == 2).mean() < 0.01
+
+
+@pytest.mark.parametrize("level", [0, 16, 128, 235, 255])
+def test_flat_frames_change_by_at_most_one_level(level: int) -> None:
+    frame = np.full((SIZE[1], SIZE[0], 3), level, np.uint8)
+    marked = Embedder(PAYLOAD, SIZE).apply(frame.copy())
+    assert np.abs(marked.astype(np.int16) - frame).max() <= 1
+
+
+def test_round_trip_on_one_frame(marked_coffee: list[BGRImage]) -> None:
+    result = detect(marked_coffee[:1])
+    assert result.detected
+    assert result.payload == PAYLOAD
+    assert result.false_positive_bound <= 1e-9
+    assert result.chip == pytest.approx(SIZE[1] / 60, rel=0.03)
+
+
+def test_unmarked_frames_are_not_detected(coffee_clip: list[BGRImage]) -> None:
+    for frames in (coffee_clip[:1], coffee_clip):
+        result = detect(frames)
+        assert not result.detected
+        assert result.payload is None
+        assert result.false_positive_bound == 1.0
+
+
+def test_another_public_key_does_not_detect(marked_coffee: list[BGRImage]) -> None:
+    assert detect(marked_coffee[:1]).detected
+    assert not detect(marked_coffee[:1], OTHER_KEY).detected
+
+
+def test_a_mark_made_with_another_key_is_not_detected(coffee_clip: list[BGRImage]) -> None:
+    other = Embedder(PAYLOAD, SIZE, public_key=OTHER_KEY)
+    frames = [other.apply(f.copy()) for f in coffee_clip[:2]]
+    assert detect(frames, OTHER_KEY).detected
+    assert not detect(frames).detected
+
+
+@pytest.mark.parametrize("level", [0, 128, 255])
+def test_flat_and_noise_frames_are_not_detected(level: int) -> None:
+    flat = np.full((SIZE[1], SIZE[0], 3), level, np.uint8)
+    noise = np.random.default_rng(level).integers(0, 256, flat.shape, dtype=np.uint8)
+    assert not detect([flat]).detected
+    assert not detect([noise]).detected
+    assert not detect([flat], wide=True).detected
+
+
+def test_many_frames_of_other_pictures_are_not_detected() -> None:
+    for name in ("astronaut", "chelsea", "rocket"):
+        frames = clip(name, 3)
+        assert not detect(frames).detected
+        assert not detect(frames[:1], wide=True).detected
+
+
+def test_embedder_refuses_another_size(coffee_clip: list[BGRImage]) -> None:
+    with pytest.raises(ValueError, match="1280x720"):
+        Embedder(PAYLOAD, (640, 360)).apply(coffee_clip[0].copy())
+
+
+def test_payload_survives_a_quarter_of_the_frame_painted_over(
+    marked_coffee: list[BGRImage], coffee_clip: list[BGRImage]
+) -> None:
+    h, w = marked_coffee[0].shape[:2]
+    for frames, expected in ((marked_coffee, True), (coffee_clip, False)):
+        covered = [f.copy() for f in frames[:4]]
+        for f in covered:
+            f[: h // 2, w // 2 :] = 40  # a big plate where the banner sits
+            cv2.putText(f, "AI-GENERATED", (w // 2 + 20, h // 4), 0, 2.0, (255, 255, 255), 4)
+        result = detect(covered)
+        assert result.detected is expected
+        assert (result.payload == PAYLOAD) is expected
