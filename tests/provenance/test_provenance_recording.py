@@ -80,7 +80,8 @@ def test_run_makes_a_signed_recording_tied_to_manifest_and_log(
     config, data = Path(os.environ["OVERLAY_CONFIG_DIR"]), Path(os.environ["OVERLAY_DATA_DIR"])
     for path in [*config.rglob("*.key"), *(data / "sessions").iterdir()]:
         assert path.stat().st_mode & 0o077 == 0, path
-    assert len(list(config.rglob("*.key"))) == 3  # Ed25519 key, CA key, C2PA signer key
+    # Ed25519 key, CA key, C2PA signer key, the watermark key
+    assert len(list(config.rglob("*.key"))) == 4
 
 
 def test_unsigned_and_missing_recordings_are_results(tmp_path: Path) -> None:
