@@ -71,7 +71,9 @@ class WatermarkReport:
 class VerifyReport:
     """Everything ``verify`` found in one file.
 
-    ``manifest``, ``log`` and ``c2pa`` are filled by the provenance checks when present.
+    ``manifest``, ``log`` and ``c2pa`` come from the provenance checks (each with ``valid``
+    and ``reason``); ``watermark_session`` says whether the watermark's session id belongs
+    to the manifest found. They are None when provenance was not checked.
     """
 
     path: str
@@ -82,6 +84,7 @@ class VerifyReport:
     manifest: dict[str, Any] | None = None
     log: dict[str, Any] | None = None
     c2pa: dict[str, Any] | None = None
+    watermark_session: dict[str, Any] | None = None
 
     @property
     def found(self) -> bool:
@@ -103,8 +106,11 @@ def verify(
     window: int = WINDOW,
     max_frames: int | None = None,
     progress: Progress | None = None,
+    provenance: bool = True,
+    manifest: str | Path | None = None,
+    provenance_key: str | Path | None = None,
 ) -> VerifyReport:
-    """Check one file for the watermark.
+    """Check one file for the watermark, and its provenance records.
 
     Args:
         path: a video (anything OpenCV decodes) or an image (by suffix).
@@ -115,6 +121,11 @@ def verify(
         window: frames per window.
         max_frames: stop after this many frames.
         progress: called with (frames read, frames expected or 0) every window.
+        provenance: also check the recording's C2PA manifest and the session's signed
+            manifest and frame log (found by the watermark's or the C2PA session id).
+        manifest: a session manifest to check against (default: found by session id).
+        provenance_key: a PEM public key (``overlay keys export-public``) for records
+            made by another installation.
 
     Raises:
         SourceError: the file is missing, a directory, empty, truncated or undecodable.
@@ -132,7 +143,8 @@ def verify(
         h, w = image.shape[:2]
         report = WatermarkReport()
         _scan(iter([image]), report, public_key, installation_key, wide is not False, 1, None)
-        return VerifyReport(str(p), "image", w, h, _finish(report))
+        result = VerifyReport(str(p), "image", w, h, _finish(report))
+        return _with_provenance(result, provenance, manifest, provenance_key)
     cap = cv2.VideoCapture(str(p))
     try:
         if not cap.isOpened():
@@ -166,7 +178,32 @@ def verify(
             f"{p} is truncated or corrupt: decoded {report.frames_checked} of {total} frames; "
             "re-export or re-download it"
         )
-    return VerifyReport(str(p), "video", w, h, _finish(report))
+    result = VerifyReport(str(p), "video", w, h, _finish(report))
+    return _with_provenance(result, provenance, manifest, provenance_key)
+
+
+def _with_provenance(
+    report: VerifyReport,
+    enabled: bool,
+    manifest: str | Path | None,
+    public_key: str | Path | None,
+) -> VerifyReport:
+    """Fill the provenance sections: C2PA, the session manifest and log, and the link."""
+    if not enabled:
+        return report
+    from overlay.provenance import provenance_report
+
+    found = provenance_report(
+        report.path if report.kind == "video" else None,
+        session_id=report.watermark.session_id,
+        manifest=manifest,
+        public_key=public_key,
+    )
+    report.manifest = found["manifest"]
+    report.log = found["log"]
+    report.c2pa = found["c2pa"]
+    report.watermark_session = found["watermark_session"]
+    return report
 
 
 def _read_image(p: Path) -> BGRImage:

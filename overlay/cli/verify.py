@@ -40,6 +40,17 @@ def add_parser(sub: Any) -> None:
         "default: on for images, off for videos",
     )
     p.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
+    p.add_argument(
+        "--manifest",
+        metavar="FILE",
+        help="the session manifest to check against (default: found by the session id)",
+    )
+    p.add_argument(
+        "--public-key",
+        metavar="PEM",
+        help="public key of the installation that made the records (overlay keys "
+        "export-public); default: this installation's keys",
+    )
     p.set_defaults(func=run)
 
 
@@ -76,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
         wide=args.wide,
         max_frames=args.max_frames,
         progress=progress,
+        manifest=args.manifest,
+        provenance_key=args.public_key,
     )
     if args.plot:
         _plot(report.watermark.timeline, report.watermark.threshold, args.plot, report.path)
@@ -94,6 +107,16 @@ def run(args: argparse.Namespace) -> int:
             f"no AI-disclosure watermark found in {report.path} "
             f"({wm.frames_checked} frames checked, best score {wm.score:.1f})"
         )
+    if not args.json:
+        for name, part in (
+            ("C2PA", report.c2pa),
+            ("session manifest", report.manifest),
+            ("frame log", report.log),
+            ("watermark session in manifest", report.watermark_session),
+        ):
+            if part is not None:
+                state = "valid" if part.get("valid") else f"not valid: {part.get('reason')}"
+                print(f"  {name}: {state}")
     return 0 if report.found else 1
 
 

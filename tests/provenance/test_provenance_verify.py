@@ -1,0 +1,92 @@
+"""``overlay verify`` ties the watermark, the signed manifest, the frame log and C2PA together."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from overlay.cli import main
+
+
+def _record(tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    out = tmp_path / name
+    code = main(
+        [
+            "run",
+            "--source",
+            "avatar",
+            "--sink",
+            f"file:{out}",
+            "--frames",
+            "120",
+            "--no-pace",
+            "--json",
+        ]
+    )
+    assert code == 0
+    stats: dict[str, object] = json.loads(capsys.readouterr().out)
+    stats["path"] = out
+    return stats
+
+
+def _verify(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    code = main(["verify", *argv, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_verify_ties_watermark_manifest_log_and_c2pa(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rec = _record(tmp_path, "a.mp4", capsys)
+    code, report = _verify(capsys, str(rec["path"]))
+    assert code == 0
+    assert (
+        report["watermark"]["detected"] and report["watermark"]["session_id"] == rec["session_id"]
+    )
+    for part in ("manifest", "log", "c2pa", "watermark_session"):
+        assert report[part]["valid"], (part, report[part]["reason"])
+    assert report["manifest"]["session_id"] == rec["session_id"]
+
+
+def test_verify_says_when_the_manifest_is_another_sessions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = _record(tmp_path, "a.mp4", capsys)
+    second = _record(tmp_path, "b.mp4", capsys)
+    code, report = _verify(capsys, str(first["path"]), "--manifest", str(second["manifest"]))
+    assert code == 0  # the watermark is still there
+    assert report["manifest"]["valid"]  # a genuine manifest...
+    assert not report["watermark_session"]["valid"]  # ...of another session
+    assert str(second["session_id"]) in report["watermark_session"]["reason"]
+
+
+def test_verify_reports_a_tampered_recording(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rec = _record(tmp_path, "a.mp4", capsys)
+    path = Path(str(rec["path"]))
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    _, report = _verify(capsys, str(path))
+    assert not report["c2pa"]["valid"] and report["c2pa"]["reason"]
+
+
+def test_verify_of_unmarked_content_finds_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import cv2
+    import numpy as np
+
+    clip = tmp_path / "plain.mp4"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter.fourcc(*"mp4v"), 30, (320, 180))
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        writer.write(rng.integers(0, 256, (180, 320, 3), dtype=np.uint8))
+    writer.release()
+    code, report = _verify(capsys, str(clip))
+    assert code == 1
+    assert not report["watermark"]["detected"]
+    assert not report["c2pa"]["valid"] and not report["manifest"]["valid"]
