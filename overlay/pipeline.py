@@ -401,11 +401,21 @@ class Pipeline(Closing):
 
     # -- lifecycle -------------------------------------------------------------------
     def close(self) -> None:
-        """Close the source and every sink (each once; errors logged, the first re-raised)."""
+        """Close the source, every sink and the stamps that hold something (the face tag's
+        model); each once; errors logged, the first re-raised."""
         if self._closed:
             return
         self._closed = True
         errors: list[BaseException] = []
+        for stamp in self.chain.stamps:
+            close = getattr(stamp, "close", None)
+            if close is None:
+                continue
+            try:
+                close()
+            except Exception as exc:
+                log.error("closing stamp %s failed: %s", stamp.name, exc)
+                errors.append(exc)
         closables: list[FrameSource | FrameSink] = [self.source, *self.sinks]
         for thing in closables:
             try:

@@ -174,11 +174,8 @@ def open_pipeline(
                 thing.close()
         _close_stamps(stamps)
         raise
-    try:
-        with pipeline:
-            yield pipeline
-    finally:
-        _close_stamps(stamps)
+    with pipeline:  # closes the source, the sinks and the stamps
+        yield pipeline
 
 
 def _close_stamps(stamps: Sequence[Stamp]) -> None:

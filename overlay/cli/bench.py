@@ -16,6 +16,7 @@ from overlay.pipeline import Pipeline
 from overlay.session import Session
 from overlay.sinks.memory import NullSink
 from overlay.sources.synthetic import SyntheticSource
+from overlay.stamps import BannerStamp, MarkStamp, Stamp
 
 __all__ = ["add_parser", "bench", "run"]
 
@@ -47,14 +48,24 @@ def copy_ms(size: tuple[int, int], n: int = 200) -> tuple[float, float]:
     return float(np.median(samples)), float(np.percentile(samples, 95))
 
 
-def bench(size: tuple[int, int], frames: int, banner_args: argparse.Namespace) -> dict[str, Any]:
+def bench(
+    size: tuple[int, int],
+    frames: int,
+    banner_args: argparse.Namespace,
+    *,
+    visible_only: bool = False,
+) -> dict[str, Any]:
+    """Run synthetic -> stamps -> null unpaced; ``visible_only``: banner and mark alone."""
     output = OutputConfig(size, 30.0)
     session = Session(size=output.size, fps=output.fps)
     banner = banner_from_args(banner_args)
     source = SyntheticSource(size, output.fps)
     sink = NullSink(size)
     copy_med, copy_p95 = copy_ms(size)
-    with Pipeline(source, [sink], session=session, banner=banner) as pipeline:
+    stamps: list[Stamp] | None = None
+    if visible_only:
+        stamps = [BannerStamp(session, banner), MarkStamp(session, banner.position)]
+    with Pipeline(source, [sink], session=session, banner=banner, stamps=stamps) as pipeline:
         for _ in range(min(30, frames)):  # warm-up: caches, first-touch page faults
             pipeline.step()
         pipeline.recorder = type(pipeline.recorder)()
