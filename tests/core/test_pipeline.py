@@ -252,3 +252,27 @@ def test_other_sources_are_read_on_the_capture_thread() -> None:
     with _pipeline(src, MemorySink(SIZE, limit=2)) as p:
         p.run(frames=5, pace=False)
     assert src.threads == {"overlay-capture"}
+
+
+class ClosingStamp:
+    name = "closing"
+
+    def __init__(self) -> None:
+        self.closed = 0
+
+    def apply(self, frame: Frame) -> Frame:
+        return frame
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_closing_the_pipeline_closes_its_stamps_once() -> None:
+    session = Session(size=SIZE, fps=30)
+    stamp = ClosingStamp()
+    p = Pipeline(SyntheticSource(SIZE, 30), [MemorySink(SIZE)], session=session, stamps=[stamp])
+    p.step()
+    assert stamp.closed == 0  # running: untouched
+    p.close()
+    p.close()
+    assert stamp.closed == 1
