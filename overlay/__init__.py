@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 
-# OpenCV's video back-ends print a warning for every camera index they probe; the CLI
-# reports failures itself, in one line.
+# OpenCV's video back-ends print a warning for every camera index they probe, and its
+# FFmpeg prints its own lines for a damaged file ("moov atom not found"); overlay reports
+# failures itself, in one line.
 os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
 
 from overlay.config import BannerConfig, OutputConfig
 from overlay.errors import (

@@ -227,3 +227,24 @@ def test_mixed_opencv_builds_are_reported() -> None:
 
     check = opencv_check({"opencv-python": "5.0.0.93", "opencv-contrib-python": "4.11.0.86"})
     assert not check.ok and "force-reinstall" in check.fix
+
+
+def test_a_truncated_video_is_one_line_even_from_ffmpeg(tmp_path: Path) -> None:
+    good = tmp_path / "good.mp4"
+    writer = cv2.VideoWriter(str(good), cv2.VideoWriter.fourcc(*"mp4v"), 30, (160, 120))
+    for i in range(30):
+        writer.write(np.full((120, 160, 3), i * 8, np.uint8))
+    writer.release()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(good.read_bytes()[:2000])  # no moov box: FFmpeg would log about it
+    for argv in (["run", "--source", f"file:{cut}", "--sink", "null"], ["verify", str(cut)]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "overlay", *argv],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        assert proc.returncode == 2
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("overlay: error:"), lines
