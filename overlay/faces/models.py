@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from overlay.errors import ConfigError
+from overlay.hashing import sha256_file
 from overlay.paths import cache_dir
 
 __all__ = [
@@ -87,14 +88,6 @@ class FaceModel:
             ) from exc
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _packaged() -> FaceModel | None:
     for package, rel in PACKAGED:
         try:
@@ -154,7 +147,7 @@ def resolve_model(
         return FaceModel(path, "explicit")
     cached = cache_dir() / "models" / MODEL_FILE
     if cached.is_file():
-        if _sha256(cached) == MODEL_SHA256:
+        if sha256_file(cached) == MODEL_SHA256:
             return FaceModel(cached, "cache")
         log.warning("ignoring %s: its sha256 does not match the pinned model", cached)
     packaged = _packaged()

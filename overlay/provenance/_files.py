@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import stat
 from pathlib import Path
 
 from overlay.errors import ProvenanceError
+from overlay.hashing import sha256_file  # re-exported for provenance modules
 
 __all__ = ["check_private", "fsync_dir", "sha256_file", "write_atomic", "write_private"]
 
@@ -70,12 +70,3 @@ def check_private(path: Path) -> None:
             f"key file {path} has mode {mode:04o}, readable by others; "
             f"run 'chmod 600 {path}' (and consider 'overlay keys rotate')"
         )
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 (hex) of a file, read in 1 MiB blocks (recordings can be large)."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()

@@ -22,6 +22,7 @@ from typing import Any
 
 from overlay import paths
 from overlay.errors import ConfigError, ConsentError, ProvenanceError
+from overlay.hashing import sha256_file
 from overlay.provenance._files import write_atomic
 from overlay.provenance.keys import (
     load_public_key,
@@ -61,13 +62,9 @@ def consent_dir() -> Path:
 def file_sha256(path: Path, what: str = "file") -> str:
     """SHA-256 (hex) of a file's bytes. Raises ConfigError if it cannot be read."""
     try:
-        h = hashlib.sha256()
-        with path.open("rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
+        return sha256_file(path)
     except OSError as exc:
         raise ConfigError(f"cannot read {what} {path}: {exc.strerror}; check the path") from None
-    return h.hexdigest()
 
 
 def _iso(moment: datetime) -> str:
