@@ -1,27 +1,12 @@
-"""Shared watermark test content: natural pictures (scikit-image) animated with a pan."""
+"""Shared watermark fixtures (the content itself is in watermark_content.py)."""
 
 from __future__ import annotations
 
-import cv2
-import numpy as np
 import pytest
-from skimage import data
+from watermark_content import PAYLOAD, SIZE, clip
 
 from overlay.frames import BGRImage
-from overlay.watermark import Embedder, Payload
-from overlay.watermark.clips import pan_zoom
-
-SIZE = (1280, 720)
-PAYLOAD = Payload(1, True, "1a2b3c4d")
-
-
-def picture(name: str) -> BGRImage:
-    rgb = getattr(data, name)()
-    return np.ascontiguousarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-
-
-def clip(name: str, frames: int, seed: int = 0) -> list[BGRImage]:
-    return list(pan_zoom(picture(name), SIZE, frames, noise=1.0, seed=seed))
+from overlay.watermark import Embedder
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ unmarked (nothing may be found).
 from __future__ import annotations
 
 import pytest
-from conftest import PAYLOAD
+from watermark_content import PAYLOAD
 
 from benchmarks.watermark_attacks import ATTACKS
 from overlay.frames import BGRImage

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from conftest import PAYLOAD, SIZE, clip, picture
+from watermark_content import PAYLOAD, SIZE, clip, picture
 
 from overlay.frames import BGRImage
 from overlay.watermark import Detector, Embedder

@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import SIZE
+from watermark_content import SIZE
 
 from overlay.cli import main
 from overlay.frames import BGRImage
