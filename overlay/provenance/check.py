@@ -89,14 +89,19 @@ def _keys(public_key: PathLike | bytes | None) -> tuple[dict[str, Ed25519PublicK
     return keys, None
 
 
-def _read(path: Path, what: str) -> tuple[bytes | None, str]:
-    """The file's bytes, or None and the reason (missing or unreadable) in one line."""
+def _inputs(
+    path: Path, what: str, public_key: PathLike | bytes | None
+) -> tuple[dict[str, Ed25519PublicKey], bytes] | str:
+    """The keys to check with and the file's bytes, or the reason in one line why not."""
+    keys, key_problem = _keys(public_key)
+    if key_problem:
+        return key_problem
     try:
-        return path.read_bytes(), ""
+        return keys, path.read_bytes()
     except FileNotFoundError:
-        return None, f"{what} not found: {path}"
+        return f"{what} not found: {path}"
     except OSError as exc:
-        return None, f"cannot read the {what} {path}: {exc.strerror}"
+        return f"cannot read the {what} {path}: {exc.strerror}"
 
 
 def _fail(result: dict[str, Any], reason: str) -> dict[str, Any]:
@@ -125,12 +130,10 @@ def check_manifest(path: PathLike, *, public_key: PathLike | bytes | None = None
         "complete": False,
         "body": None,
     }
-    keys, key_problem = _keys(public_key)
-    if key_problem:
-        return _fail(result, key_problem)
-    data, problem = _read(path, "manifest")
-    if data is None:
-        return _fail(result, problem)
+    loaded = _inputs(path, "manifest", public_key)
+    if isinstance(loaded, str):
+        return _fail(result, loaded)
+    keys, data = loaded
     try:
         body, kid = open_document(data, keys)
     except InvalidDocumentError as exc:
@@ -236,12 +239,10 @@ def check_log(
         "first_broken": None,
         "manifest_checked": False,
     }
-    keys, key_problem = _keys(public_key)
-    if key_problem:
-        return _fail(result, key_problem)
-    data, problem = _read(path, "frame log")
-    if data is None:
-        return _fail(result, problem)
+    loaded = _inputs(path, "frame log", public_key)
+    if isinstance(loaded, str):
+        return _fail(result, loaded)
+    keys, data = loaded
     if manifest is None:
         sibling = path.with_name(path.name.removesuffix(".log.jsonl") + ".manifest.json")
         manifest = sibling if sibling.exists() and sibling != path else None
