@@ -45,7 +45,8 @@ def test_banner_rules_are_enforced(changes: dict[str, object], words: str) -> No
     ],
 )
 def test_settings_at_the_limits_are_accepted(changes: dict[str, object]) -> None:
-    BannerConfig().with_changes(**changes)
+    cfg = BannerConfig().with_changes(**changes)  # raises ConfigError if refused
+    assert all(getattr(cfg, k) == v for k, v in changes.items())
 
 
 def test_chinese_texts() -> None:
