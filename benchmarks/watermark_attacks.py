@@ -86,7 +86,19 @@ def crop(frames: Frames, side: str, fraction: float = 0.1) -> list[BGRImage]:
 
 
 def brightness(frames: Frames, delta: int) -> list[BGRImage]:
-    return [cv2.convertScaleAbs(f, alpha=1.0, beta=delta) for f in frames]
+    """Add ``delta`` to every channel, saturating at 0 and 255 (a brightness control)."""
+    return [
+        cv2.add(f, np.full_like(f, delta))
+        if delta >= 0
+        else cv2.subtract(f, np.full_like(f, -delta))
+        for f in frames
+    ]
+
+
+def gamma(frames: Frames, value: float) -> list[BGRImage]:
+    """Apply ``out = 255 * (in / 255) ** value`` (a display or capture gamma change)."""
+    table = np.clip(255.0 * (np.arange(256) / 255.0) ** value + 0.5, 0, 255).astype(np.uint8)
+    return [cv2.LUT(f, table) for f in frames]
 
 
 def paste(

@@ -18,7 +18,7 @@ import numpy as np
 
 from overlay.errors import FrameFormatError, SourceError
 from overlay.frames import BGRImage
-from overlay.watermark import PUBLIC_KEY, Detector, open_session_id, threshold_for
+from overlay.watermark import PUBLIC_KEY, Detector, open_session_id
 
 __all__ = ["IMAGE_SUFFIXES", "WINDOW", "VerifyReport", "WatermarkReport", "verify"]
 
@@ -35,27 +35,40 @@ Progress = Callable[[int, int], None]
 class WatermarkReport:
     """What the watermark detector found.
 
+    ``state`` says it in one word: ``"payload"`` (the mark and its payload were read: an
+    AI disclosure with its session), ``"present"`` (the mark is there beyond doubt, its
+    bound <= 1e-9, but no window gave a readable payload: still an AI disclosure, without
+    a session), or ``"absent"``.
+
     Attributes:
+        state: ``"payload"``, ``"present"`` or ``"absent"``.
         detected: a payload passed its check in at least one window.
+        present: the mark was found (a payload, or the lattice score alone).
         session_id: the session id, when the installation key was given and a payload read.
         sealed_id: the session id as carried (sealed by the installation key).
         ai_generated: the payload's AI-generated flag (None if not detected).
+        version: the payload's format version (None if not detected).
         frames_checked: frames read.
         frames_detected: frames in windows where the payload was read.
         windows: windows searched; ``windows_detected`` of them had the payload.
-        score: the best sync z-score over all windows.
+        score: the best lattice score over all windows (about 0 on unmarked video).
         false_positive_bound: for the best detection, the probability that unmarked
             content gives a result this strong, over every hypothesis searched in its
             window (1.0 when nothing was detected).
         frames_needed: frames accumulated when the first window read the payload.
-        threshold: the score a search must reach (set by the hypotheses it covers).
+        presence_threshold: the score at which the mark is claimed present without a
+            payload (set by the hypotheses each search covers). A payload needs no
+            score: its keyed check carries its own bound.
         timeline: (frame index, score) after each search, for plotting.
     """
 
+    state: str = "absent"
     detected: bool = False
+    present: bool = False
     session_id: str | None = None
     sealed_id: str | None = None
     ai_generated: bool | None = None
+    version: int | None = None
     frames_checked: int = 0
     frames_detected: int = 0
     windows: int = 0
@@ -63,7 +76,7 @@ class WatermarkReport:
     score: float = 0.0
     false_positive_bound: float = 1.0
     frames_needed: int | None = None
-    threshold: float = 0.0
+    presence_threshold: float = 0.0
     timeline: list[tuple[int, float]] = field(default_factory=list)
 
 
@@ -88,8 +101,8 @@ class VerifyReport:
 
     @property
     def found(self) -> bool:
-        """An AI disclosure was found."""
-        return self.watermark.detected
+        """An AI disclosure was found (with or without a readable payload)."""
+        return self.watermark.present
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -102,7 +115,6 @@ def verify(
     *,
     public_key: bytes = PUBLIC_KEY,
     installation_key: bytes | None = None,
-    wide: bool | None = None,
     window: int = WINDOW,
     max_frames: int | None = None,
     progress: Progress | None = None,
@@ -116,8 +128,6 @@ def verify(
         path: a video (anything OpenCV decodes) or an image (by suffix).
         public_key: the detection key.
         installation_key: reads the session id when given.
-        wide: also search small scales (a picture pasted into a larger canvas). Default:
-            on for images (screenshots), off for videos.
         window: frames per window.
         max_frames: stop after this many frames.
         progress: called with (frames read, frames expected or 0) every window.
@@ -142,7 +152,7 @@ def verify(
         image = _read_image(p)
         h, w = image.shape[:2]
         report = WatermarkReport()
-        _scan(iter([image]), report, public_key, installation_key, wide is not False, 1, None)
+        _scan(iter([image]), report, public_key, installation_key, 1, None)
         result = VerifyReport(str(p), "image", w, h, _finish(report))
         return _with_provenance(result, provenance, manifest, provenance_key)
     cap = cv2.VideoCapture(str(p))
@@ -168,7 +178,7 @@ def verify(
             if progress is not None:
                 progress(n, total)
 
-        _scan(frames(), report, public_key, installation_key, bool(wide), window, tick)
+        _scan(frames(), report, public_key, installation_key, window, tick)
     finally:
         cap.release()
     if report.frames_checked == 0:
@@ -235,12 +245,11 @@ def _scan(
     report: WatermarkReport,
     public_key: bytes,
     installation_key: bytes | None,
-    wide: bool,
     window: int,
     tick: Callable[[int], None] | None,
 ) -> None:
     checkpoints = [c for c in CHECKPOINTS if c < window] + [window]
-    detector = Detector(public_key, wide=wide, searches=len(checkpoints))
+    detector = Detector(public_key, searches=len(checkpoints))
     in_window = 0
     found_in_window = False
 
@@ -274,17 +283,23 @@ def _scan(
 
 def _search(detector: Detector, report: WatermarkReport, installation_key: bytes | None) -> bool:
     result = detector.detect()
-    report.threshold = threshold_for(max(1, result.hypotheses))
+    report.presence_threshold = result.presence_threshold
     report.timeline.append((report.frames_checked, result.score))
     report.score = max(report.score, result.score)
+    if result.present and not report.present:
+        report.present = True
+        report.state = "present"
+        report.false_positive_bound = result.false_positive_bound
     if not result.detected or result.payload is None:
         return False
+    report.state = "payload"
     if not report.detected or result.false_positive_bound < report.false_positive_bound:
         report.false_positive_bound = result.false_positive_bound
     if not report.detected:
         report.detected = True
         report.sealed_id = result.payload.sealed_id
         report.ai_generated = result.payload.ai_generated
+        report.version = result.payload.version
         report.frames_needed = result.frames
         if installation_key is not None:
             report.session_id = open_session_id(result.payload.sealed_id, installation_key)

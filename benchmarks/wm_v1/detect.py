@@ -25,8 +25,6 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from overlay.frames import BGRImage
-from overlay.watermark.ecc import decode
 from benchmarks.wm_v1.layout import (
     CHIPS_PER_HEIGHT,
     CODED_BITS,
@@ -38,6 +36,8 @@ from benchmarks.wm_v1.layout import (
     whiten,
 )
 from benchmarks.wm_v1.payload import CHECK_BITS, PAYLOAD_BITS, Payload, unpack
+from overlay.frames import BGRImage
+from overlay.watermark.ecc import decode
 
 __all__ = ["Detection", "Detector", "threshold_for"]
 

@@ -9,8 +9,6 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from overlay.frames import BGRImage
-from overlay.watermark.ecc import encode
 from benchmarks.wm_v1.layout import (
     CHIPS_PER_HEIGHT,
     F32,
@@ -20,6 +18,8 @@ from benchmarks.wm_v1.layout import (
     tile_values,
 )
 from benchmarks.wm_v1.payload import Payload, pack
+from overlay.frames import BGRImage
+from overlay.watermark.ecc import encode
 
 __all__ = ["DEFAULT_STRENGTH", "Embedder"]
 

@@ -20,8 +20,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from overlay.watermark.ecc import coded_length
 from benchmarks.wm_v1.payload import PAYLOAD_BITS
+from overlay.watermark.ecc import coded_length
 
 __all__ = [
     "CHIPS_PER_HEIGHT",

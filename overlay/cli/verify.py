@@ -1,6 +1,7 @@
 """``overlay verify PATH``: look for the AI-disclosure watermark in a video or image.
 
-Exit 0 when found, 1 when not, 2 on error.
+Exit 0 when an AI disclosure is found (the watermark with its payload, or the watermark
+present beyond doubt with its payload unreadable), 1 when not, 2 on error.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "verify",
         help="check a video, image or screenshot for the AI-disclosure watermark",
-        description="Exit 0: watermark found; 1: not found; 2: error.",
+        description="Exit 0: AI watermark found (with its payload, or present with the "
+        "payload unreadable); 1: not found; 2: error.",
     )
     p.add_argument("path", help="video, image or screenshot")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
@@ -31,13 +33,6 @@ def add_parser(sub: Any) -> None:
         metavar="FILE",
         help="installation watermark key file, to read the session id "
         "(default: this installation's key, if it exists)",
-    )
-    p.add_argument(
-        "--wide",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="also search small scales (a screen recording of a call tile); "
-        "default: on for images, off for videos",
     )
     p.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
     p.add_argument(
@@ -84,29 +79,19 @@ def run(args: argparse.Namespace) -> int:
     report = verify(
         args.path,
         installation_key=key,
-        wide=args.wide,
         max_frames=args.max_frames,
         progress=progress,
         manifest=args.manifest,
         provenance_key=args.public_key,
     )
     if args.plot:
-        _plot(report.watermark.timeline, report.watermark.threshold, args.plot, report.path)
-    wm = report.watermark
+        _plot(
+            report.watermark.timeline, report.watermark.presence_threshold, args.plot, report.path
+        )
     if args.json:
         print(json.dumps(report.to_dict()))
-    elif wm.detected:
-        who = f"session {wm.session_id}" if wm.session_id else f"sealed id {wm.sealed_id}"
-        print(
-            f"AI-disclosure watermark FOUND in {report.path} ({who}); "
-            f"{wm.frames_detected}/{wm.frames_checked} frames, score {wm.score:.1f}, "
-            f"false-positive bound {wm.false_positive_bound:.1e}"
-        )
     else:
-        print(
-            f"no AI-disclosure watermark found in {report.path} "
-            f"({wm.frames_checked} frames checked, best score {wm.score:.1f})"
-        )
+        print(_summary(report))
     if not args.json:
         for name, part in (
             ("C2PA", report.c2pa),
@@ -118,6 +103,29 @@ def run(args: argparse.Namespace) -> int:
                 state = "valid" if part.get("valid") else f"not valid: {part.get('reason')}"
                 print(f"  {name}: {state}")
     return 0 if report.found else 1
+
+
+def _summary(report: Any) -> str:
+    """One line per state; a score is always shown beside the threshold it is held to."""
+    wm = report.watermark
+    if wm.detected:
+        who = f"session {wm.session_id}" if wm.session_id else f"sealed id {wm.sealed_id}"
+        return (
+            f"AI-disclosure watermark FOUND in {report.path} ({who}, format {wm.version}); "
+            f"{wm.frames_detected}/{wm.frames_checked} frames, "
+            f"false-positive bound {wm.false_positive_bound:.1e}"
+        )
+    if wm.present:
+        return (
+            f"AI-disclosure watermark PRESENT in {report.path}, payload unreadable (no "
+            f"session id): score {wm.score:.1f} >= presence threshold "
+            f"{wm.presence_threshold:.1f}, false-positive bound {wm.false_positive_bound:.1e}"
+        )
+    return (
+        f"no AI-disclosure watermark found in {report.path} ({wm.frames_checked} frames "
+        f"checked; best score {wm.score:.1f}, below the presence threshold "
+        f"{wm.presence_threshold:.1f}; no payload read)"
+    )
 
 
 def _plot(timeline: list[tuple[int, float]], threshold: float, out: str, title: str) -> None:
@@ -135,9 +143,9 @@ def _plot(timeline: list[tuple[int, float]], threshold: float, out: str, title: 
     if timeline:
         xs, ys = zip(*timeline, strict=True)
         ax.plot(xs, ys, marker=".")
-    ax.axhline(threshold, color="r", ls="--", lw=1, label="threshold")
+    ax.axhline(threshold, color="r", ls="--", lw=1, label="presence threshold")
     ax.set_xlabel("frame")
-    ax.set_ylabel("sync score (z)")
+    ax.set_ylabel("lattice score (z)")
     ax.set_title(title, fontsize=8)
     fig.tight_layout()
     try:

@@ -7,8 +7,8 @@ threat model.
 
 from __future__ import annotations
 
-from overlay.watermark.detect import Detection, Detector, threshold_for
-from overlay.watermark.embed import DEFAULT_STRENGTH, Embedder
+from overlay.watermark.detect import Detection, Detector, payload_bound, presence_threshold
+from overlay.watermark.embed import DEFAULT_STRENGTH, FLAT_STRENGTH, Embedder
 from overlay.watermark.layout import PUBLIC_KEY
 from overlay.watermark.payload import (
     FORMAT_VERSION,
@@ -20,6 +20,7 @@ from overlay.watermark.payload import (
 
 __all__ = [
     "DEFAULT_STRENGTH",
+    "FLAT_STRENGTH",
     "FORMAT_VERSION",
     "PAYLOAD_BITS",
     "PUBLIC_KEY",
@@ -28,6 +29,7 @@ __all__ = [
     "Embedder",
     "Payload",
     "open_session_id",
+    "payload_bound",
+    "presence_threshold",
     "seal_session_id",
-    "threshold_for",
 ]

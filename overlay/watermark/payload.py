@@ -1,15 +1,17 @@
 """The watermark's payload: version, AI flag, encrypted session id and a keyed check.
 
-Bits (60, most significant first)::
+Bits (73, most significant first)::
 
-    version (3) | ai_generated (1) | sealed session id (32) | check (24)
+    version (4) | ai_generated (1) | sealed session id (32) | check (36)
 
 The session id is sealed with a 32-bit keyed permutation (a 4-round Feistel network whose
 round function is HMAC-SHA256 under the installation key), so the mark reveals nothing
 about the id without that key, and the clear id shown in the visible mark of one session
 does not unseal the ids of other sessions. The check is HMAC-SHA256 under the public
-detection key over the first 36 bits: anyone can validate a read-out (it is an error
-detector with a 2**-24 false-accept rate, not a signature).
+detection key over the first 37 bits: anyone can validate a read-out (it is an error
+detector with a 2**-36 false-accept rate, not a signature). The check carries the
+detector's false-positive guarantee: a read-out of unmarked content passes it with
+probability 2**-36, and the detector reads at most a few hypotheses per search.
 """
 
 from __future__ import annotations
@@ -34,11 +36,13 @@ __all__ = [
     "unpack",
 ]
 
-FORMAT_VERSION = 1
-VERSION_BITS = 3
-CHECK_BITS = 24
+FORMAT_VERSION = 2
+VERSION_BITS = 4
+CHECK_BITS = 36
 PAYLOAD_BITS = VERSION_BITS + 1 + SESSION_ID_BITS + CHECK_BITS
 _MASK32 = (1 << 32) - 1
+_VERSION_MASK = (1 << VERSION_BITS) - 1
+_CHECK_BYTES = (CHECK_BITS + 7) // 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +50,7 @@ class Payload:
     """A decoded payload.
 
     Attributes:
-        version: the format version (1).
+        version: the format version (2: chips of height/20, see ``docs/watermark.md``).
         ai_generated: the AI-generated flag.
         sealed_id: the session id as sealed by the installation key (8 hex chars).
     """
@@ -81,12 +85,12 @@ def open_session_id(sealed_id: str, installation_key: bytes) -> str:
 
 def _check(public_key: bytes, head: int) -> int:
     digest = hmac.new(public_key, b"overlay-check" + head.to_bytes(5, "big"), hashlib.sha256)
-    return int.from_bytes(digest.digest()[:3], "big")
+    return int.from_bytes(digest.digest()[:_CHECK_BYTES], "big") >> (8 * _CHECK_BYTES - CHECK_BITS)
 
 
 def pack(payload: Payload, public_key: bytes) -> npt.NDArray[np.uint8]:
     """The payload's ``PAYLOAD_BITS`` bits (0/1), check included."""
-    head = (payload.version & 0b111) << 33 | int(payload.ai_generated) << 32
+    head = (payload.version & _VERSION_MASK) << 33 | int(payload.ai_generated) << 32
     head |= int(payload.sealed_id, 16) & _MASK32
     word = head << CHECK_BITS | _check(public_key, head)
     return np.array([(word >> (PAYLOAD_BITS - 1 - i)) & 1 for i in range(PAYLOAD_BITS)], np.uint8)
@@ -100,4 +104,4 @@ def unpack(bits: npt.NDArray[np.uint8], public_key: bytes) -> Payload | None:
     head, check = word >> CHECK_BITS, word & ((1 << CHECK_BITS) - 1)
     if _check(public_key, head) != check:
         return None
-    return Payload(int(head >> 33) & 0b111, bool(head >> 32 & 1), f"{head & _MASK32:08x}")
+    return Payload(int(head >> 33) & _VERSION_MASK, bool(head >> 32 & 1), f"{head & _MASK32:08x}")
