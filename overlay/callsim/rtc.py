@@ -187,7 +187,8 @@ class PinnedEncoder(Encoder):
         if got != bitrate:
             raise CallError(
                 f"could not pin aiortc's {type(self.inner).__name__} to {bitrate} bit/s "
-                f"(it reports {got}); this aiortc version changed its encoder: pin aiortc<2"
+                f"(it reports {got}); this aiortc version changed its encoder: "
+                "install aiortc 1.16 (tested)"
             )
         self.dropper = dropper
         self.stats = stats
@@ -473,7 +474,7 @@ async def run_call(
     if stats.offered and not stats.encoded and not stats.dropped:
         raise CallError(
             "aiortc did not use the pinned encoder (0 frames encoded through it); "
-            "this aiortc version changed RTCRtpSender: pin aiortc<2"
+            "this aiortc version changed RTCRtpSender: install aiortc 1.16 (tested)"
         )
     assert track.size is not None
     return CallRun(stats, received, track.size, setup, track.stall_seconds, candidates)
