@@ -16,6 +16,7 @@ import numpy as np
 from overlay.frames import BGRImage
 
 Frames = Sequence[BGRImage]
+SIDES = ("left", "right", "top", "bottom")
 Attack = Callable[[Frames], list[BGRImage]]
 
 __all__ = [
@@ -24,8 +25,10 @@ __all__ = [
     "brightness",
     "crop",
     "encode",
+    "gamma",
     "paste",
     "resize",
+    "zoom_back",
 ]
 
 
@@ -122,30 +125,43 @@ def paste(
     return out
 
 
+def zoom_back(frames: Frames, side: str, fraction: float = 0.1) -> list[BGRImage]:
+    """A digital zoom towards one side, back to the full size: ``fraction`` of the
+    picture is cut from that side and the same share of the other dimension from both
+    of its ends (the aspect ratio is kept, as a call app's "fill" or a user's zoom
+    keeps it), then the rest is scaled up to the original size."""
+    h, w = frames[0].shape[:2]
+    dx, dy = round(w * fraction), round(h * fraction)
+    x0, x1, y0, y1 = dx // 2, w - (dx - dx // 2), dy // 2, h - (dy - dy // 2)
+    if side == "left":
+        x0, x1 = dx, w
+    elif side == "right":
+        x0, x1 = 0, w - dx
+    elif side == "top":
+        y0, y1 = dy, h
+    else:
+        y0, y1 = 0, h - dy
+    return [cv2.resize(f[y0:y1, x0:x1], (w, h), interpolation=cv2.INTER_LINEAR) for f in frames]
+
+
 def _x264(crf: int, size: tuple[int, int] = (640, 360)) -> Attack:
     opts = {"crf": str(crf), "preset": "veryfast"}
     return lambda fs: encode(fs, "libx264", size=size, options=opts)[0]
 
 
-def _vp8(kbps: int) -> Attack:
-    opts = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
-    return lambda fs: encode(fs, "libvpx", size=(640, 360), options=opts, bit_rate=kbps * 1000)[0]
-
-
-def _vp9(kbps: int) -> Attack:
-    opts = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
-    return lambda fs: encode(fs, "libvpx-vp9", size=(640, 360), options=opts, bit_rate=kbps * 1000)[
-        0
-    ]
-
-
-def _av1(crf: int) -> Attack:
-    opts = {"crf": str(crf), "preset": "10"}
-    return lambda fs: encode(fs, "libsvtav1", size=(640, 360), options=opts)[0]
+def _rt(codec: str, kbps: int) -> Attack:
+    """A realtime encoder at a target bitrate (what a call app's sender runs)."""
+    if codec == "libx264":
+        opts = {"preset": "veryfast", "tune": "zerolatency"}
+    elif codec == "libsvtav1":
+        opts = {"preset": "10"}
+    else:
+        opts = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
+    return lambda fs: encode(fs, codec, size=(640, 360), options=opts, bit_rate=kbps * 1000)[0]
 
 
 def _paste_h264(scale: float, at: tuple[float, float]) -> Attack:
-    opts = {"crf": "23", "preset": "veryfast"}
+    opts = {"crf": "28", "preset": "veryfast"}
     return lambda fs: encode(paste(fs, scale, at=at), "libx264", options=opts)[0]
 
 
@@ -155,16 +171,17 @@ ATTACKS: dict[str, Attack] = {
     "640x360": lambda fs: resize(fs, (640, 360)),
     "640x360 x264 crf23": _x264(23),
     "640x360 x264 crf35": _x264(35),
-    "640x360 vp8 300k rt": _vp8(300),
-    "640x360 vp9 300k rt": _vp9(300),
-    "640x360 av1 crf40": _av1(40),
-    "crop 10% left": lambda fs: crop(fs, "left"),
-    "crop 10% right": lambda fs: crop(fs, "right"),
-    "crop 10% top": lambda fs: crop(fs, "top"),
-    "crop 10% bottom": lambda fs: crop(fs, "bottom"),
+    "640x360 x264 300k rt": _rt("libx264", 300),
+    "640x360 vp8 300k rt": _rt("libvpx", 300),
+    "640x360 vp9 300k rt": _rt("libvpx-vp9", 300),
+    "640x360 av1 300k": _rt("libsvtav1", 300),
+    **{f"crop 10% {side}": (lambda s: lambda fs: crop(fs, s))(side) for side in SIDES},
+    **{f"crop 10% {side} zoomed": (lambda s: lambda fs: zoom_back(fs, s))(side) for side in SIDES},
     "brightness +20": lambda fs: brightness(fs, 20),
     "brightness -20": lambda fs: brightness(fs, -20),
-    "paste 50% + x264": _paste_h264(0.5, (0.3, 0.2)),
-    "paste 40% + x264": _paste_h264(0.4, (0.7, 0.6)),
-    "paste 60% + x264": _paste_h264(0.6, (0.1, 0.5)),
+    "gamma 0.8": lambda fs: gamma(fs, 0.8),
+    "gamma 1.25": lambda fs: gamma(fs, 1.25),
+    "paste 40% + x264 crf28": _paste_h264(0.4, (0.7, 0.6)),
+    "paste 50% + x264 crf28": _paste_h264(0.5, (0.3, 0.2)),
+    "paste 60% + x264 crf28": _paste_h264(0.6, (0.1, 0.5)),
 }

@@ -158,10 +158,10 @@ def check_watermark(path: Path, session_id: str, key: bytes) -> Check:
     if wm.detected:
         what = "right id" if right else f"WRONG id {wm.session_id}"
         text = f"{what}, {wm.windows_detected}/{wm.windows} windows"
-    elif wm.score >= wm.threshold:
-        text = f"not found: sync {wm.score:.1f} >= {wm.threshold:.1f}, payload unreadable"
+    elif wm.present:
+        text = f"present, payload unreadable (score {wm.score:.1f} >= {wm.presence_threshold:.1f})"
     else:
-        text = f"not found (sync {wm.score:.1f} < {wm.threshold:.1f})"
+        text = f"not found (score {wm.score:.1f} < {wm.presence_threshold:.1f}, no payload)"
     return Check(wm.detected, right, text)
 
 

@@ -125,7 +125,7 @@ class Pipeline(Closing):
         sinks: where stamped frames go (one or more).
         session: the session (output size, fps, id).
         banner: the banner settings (used for the default stamps and the slate).
-        stamps: the stamps in order; default: watermark, banner, mark.
+        stamps: the stamps in order; default: face tag, banner, mark, watermark.
         stall_timeout: seconds without a new source frame before the slate takes over.
 
     Use it as a context manager: leaving closes the source and every sink (a recording is

@@ -29,9 +29,11 @@ __all__ = [
 def default_stamps(
     session: Session, banner: BannerConfig, faces: FaceSettings | None = None
 ) -> list[Stamp]:
-    """The session's stamps in their required order: watermark, face tag, banner, mark.
+    """The session's stamps in their required order: face tag, banner, mark, watermark.
 
-    ``faces`` defaults to ``FaceSettings()`` (tag on, detection inline). With no face
+    The watermark comes last so that everything a frame shows carries it: the start
+    card, the banner's plate, the mark and the slate cover a large part of the picture,
+    and a watermark drawn first would be painted over there. ``faces`` defaults to ``FaceSettings()`` (tag on, detection inline). With no face
     model the face tag is a no-op and the banner stays where configured.
     """
     from overlay.faces import FaceSettings, open_face_watch
@@ -43,7 +45,6 @@ def default_stamps(
     )
     mark = MarkStamp(session, banner.position)
     return [
-        WatermarkStamp(session),
         tag,
         BannerStamp(
             session,
@@ -52,4 +53,5 @@ def default_stamps(
             keep_clear=[(mark.x, mark.y, mark.plate_w, mark.plate_h)],
         ),
         mark,
+        WatermarkStamp(session),
     ]

@@ -36,7 +36,7 @@ class StampChain:
 
     Args:
         session: the session whose id the stamped frames carry.
-        stamps: in order (watermark, banner, mark); at least one.
+        stamps: in order (face tag, banner, mark, watermark); at least one.
     """
 
     def __init__(self, session: Session, stamps: Sequence[Stamp]) -> None:

@@ -1,4 +1,5 @@
-"""The invisible watermark stamp (first in the chain) and the installation's watermark key."""
+"""The invisible watermark stamp (last in the chain, over everything the frame shows) and
+the installation's watermark key."""
 
 from __future__ import annotations
 

@@ -55,17 +55,20 @@ __all__ = ["Detection", "Detector", "payload_bound", "presence_threshold"]
 Q = 4
 #: Scales searched: cells up to this much larger than height / CELLS_PER_HEIGHT (a 10 %
 #: crop of the height, or any 10 % crop zoomed back to the full size, is 1.11).
-SCALE_STEP = 1.02
+SCALE_STEP = 1.01
 MAX_SCALE = 1.14
 #: Whole cells that may have been cut from the top and from the left (a 10 % crop of a
 #: 16:9 picture is 2.4 cells of height and 4.3 of width).
 MAX_SHIFT = (3, 6)
 #: Hypotheses whose payload is read per search: the nominal one and the strongest others.
 READS = 4
-#: Consecutive frames averaged before their soft values are taken (see ``_evaluate``).
-GROUP = 4
+#: Every this many frames, a frame is read under every hypothesis (the others only
+#: under the nominal one).
+SEARCH_EVERY = 4
 #: Working pixels this close to 0 or 255 count as crushed.
 CLIPPED = 2
+#: A block whose cell means all lie within this many grey levels is blank.
+BLANK = 0.5
 _TAU = 2.0 * math.pi / STEP
 
 
@@ -122,42 +125,49 @@ def _scales() -> list[float]:
 
 
 class _Geometry:
-    """For one scale: gather indices of every block's cells in the box-filtered working
-    picture, under every sub-cell phase and whole-cell shift (hypothesis rows); blocks
-    are named by their layout index."""
+    """For one scale: where every block sits in the cell grids of the working picture
+    under every sub-cell phase and whole-cell shift (hypothesis rows). Blocks are named
+    by their layout index; a block's projection is read from the grid filtered with its
+    chip pattern (few: a block's chips are balanced, +1 on half its cells)."""
 
     def __init__(self, public_key: bytes, height: int, width: int) -> None:
         layout = get_layout(public_key)
         sy_max, sx_max = MAX_SHIFT
-        cols0 = width // Q
-        bcols = max(1, min(MAX_BLOCK_COLUMNS, (cols0 + sx_max) // BLOCK[1]))
+        self.size = (width, height)
+        self.rows, self.cols = height // Q, width // Q
+        bcols = max(1, min(MAX_BLOCK_COLUMNS, (self.cols + sx_max) // BLOCK[1]))
         #: The layout index of each block considered.
         self.ids = block_index(BLOCK_ROWS, bcols).reshape(-1)
-        self.chips = layout.chips[self.ids] * (1.0 / (BLOCK[0] * BLOCK[1]))
+        patterns, pattern = np.unique(layout.chips[self.ids], axis=0, return_inverse=True)
+        #: (cells, patterns) chips, each divided by the cells of a block.
+        self.patterns = (patterns.T * (1.0 / (BLOCK[0] * BLOCK[1]))).astype(np.float32)
         self.dither = layout.dither[self.ids]
-        br, bc = np.divmod(np.arange(self.ids.size), bcols)
         dr, dc = np.divmod(np.arange(BLOCK[0] * BLOCK[1]), BLOCK[1])
-        orig_r = (br[:, None] * BLOCK[0] + dr[None, :])[None, None, None]
-        orig_c = (bc[:, None] * BLOCK[1] + dc[None, :])[None, None, None]
-        py = np.repeat(np.arange(Q), Q)[:, None, None, None, None]
-        px = np.tile(np.arange(Q), Q)[:, None, None, None, None]
-        sy = np.repeat(np.arange(sy_max + 1), sx_max + 1)[None, :, None, None]
-        sx = np.tile(np.arange(sx_max + 1), sy_max + 1)[None, :, None, None]
-        # Cell (r, c) of the received grid at phase (py, px) is pixel (py + Q r, px + Q c);
-        # it holds the original cell (r + sy, c + sx).
-        r = orig_r - sy[..., None]
-        c = orig_c - sx[..., None]
-        y = py + Q * r
-        x = px + Q * c
-        inside = (r >= 0) & (r < CELLS_PER_HEIGHT) & (y >= 0) & (y + Q <= height)
-        inside &= (x >= 0) & (x + Q <= width)
-        n = Q * Q * (sy_max + 1) * (sx_max + 1)
-        inside = inside.reshape(n, self.ids.size, -1)
-        #: (hypotheses, blocks): every cell of the block is in view.
-        self.valid = inside.all(axis=2)
-        flat = (y * width + x).reshape(n, self.ids.size, -1)
-        # Cells out of view read the zero appended after the picture.
-        self.flat = np.where(inside, flat, height * width).astype(np.int32)
+        self.cell_offsets = list(zip(dr.tolist(), dc.tolist(), strict=True))
+        # A cell at phase (py, px) and grid position (r, c) covers working pixels from
+        # (py + Q r, px + Q c); cells that run past the picture are not in view.
+        py = np.repeat(np.arange(Q), Q)
+        px = np.tile(np.arange(Q), Q)
+        r = np.arange(self.rows)
+        c = np.arange(self.cols)
+        self.cell_ok = (py[:, None, None] + Q * r[None, :, None] + Q <= height) & (
+            px[:, None, None] + Q * c[None, None, :] + Q <= width
+        )
+        br, bc = np.divmod(np.arange(self.ids.size), bcols)
+        sy = np.repeat(np.arange(sy_max + 1), sx_max + 1)
+        sx = np.tile(np.arange(sx_max + 1), sy_max + 1)
+        # Hypothesis (phase, shift): the block's top-left cell is the received grid's
+        # cell (r, c), which holds the original cell (r + sy, c + sx).
+        rr = br[None, :] * BLOCK[0] - sy[:, None]
+        cc = bc[None, :] * BLOCK[1] - sx[:, None]
+        inside = (rr >= 0) & (rr + BLOCK[0] <= min(self.rows, CELLS_PER_HEIGHT)) & (cc >= 0)
+        inside &= cc + BLOCK[1] <= self.cols
+        self.shifts = sy.size
+        self.phase = np.repeat(np.arange(Q * Q), self.shifts)[:, None]
+        self.r = np.tile(np.where(inside, rr, 0), (Q * Q, 1))
+        self.c = np.tile(np.where(inside, cc, 0), (Q * Q, 1))
+        self.inside = np.tile(inside, (Q * Q, 1))
+        self.pattern = pattern.reshape(1, -1)
 
 
 class Detector:
@@ -192,8 +202,7 @@ class Detector:
         self._cos2 = np.zeros((n, blocks), np.float32)
         self._cos4 = np.zeros((n, blocks), np.float32)
         self._count = np.zeros((n, blocks), np.float32)
-        self._group: F32 | None = None
-        self._in_group = 0
+        self._evals = np.zeros(n, np.float32)
         self.frames = 0
 
     def reset(self) -> None:
@@ -201,7 +210,7 @@ class Detector:
         self._cos2.fill(0.0)
         self._cos4.fill(0.0)
         self._count.fill(0.0)
-        self._in_group = 0
+        self._evals.fill(0.0)
         self.frames = 0
 
     def hypotheses(self) -> int:
@@ -209,76 +218,90 @@ class Detector:
         return self._cos2.shape[0] * self.searches
 
     def add(self, image: BGRImage) -> None:
-        """Add one BGR frame (all frames of a window must have the same size)."""
+        """Add one BGR frame (all frames of a window must have the same size).
+
+        Every frame is read under the nominal geometry (the picture as sent, at any
+        size: the usual case); every ``SEARCH_EVERY``-th frame under every hypothesis.
+        Soft values are taken per frame, never from averaged pixels: where the picture
+        moves, its blocks move between lattice points from frame to frame.
+        """
         h, w = image.shape[:2]
         work_h = Q * CELLS_PER_HEIGHT
         work = (max(Q, round(w * work_h / h)), work_h)
         if self._size != (w, h):
             self._size = (w, h)
             self.reset()
-            self._group = np.zeros((work_h, work[0]), np.float32)
-            self._geo = []
-            for s in self._scales:
-                size = self._scaled(work, s)
-                self._geo.append(_Geometry(self.public_key, size[1], size[0]))
-        assert self._group is not None
+            self._geo = [
+                _Geometry(self.public_key, *self._scaled(work, s)[::-1]) for s in self._scales
+            ]
         grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         interp = cv2.INTER_AREA if h > work_h else cv2.INTER_LINEAR
-        small = cv2.resize(grey, work, interpolation=interp)
-        if self._in_group == 0:
-            self._group.fill(0.0)
-        cv2.accumulate(small, self._group)
-        self._in_group += 1
+        small = cv2.resize(grey, work, interpolation=interp).astype(np.float32)
+        full = self.frames % SEARCH_EVERY == 0
+        for i, (s, geo) in enumerate(zip(self._scales, self._geo, strict=True)):
+            if i and not full:
+                break
+            img = small if s == 1.0 else cv2.resize(small, geo.size, interpolation=cv2.INTER_AREA)
+            self._evaluate(img, geo, i * self._per_scale, nominal=not full)
         self.frames += 1
-        if self._in_group == GROUP:
-            self._evaluate()
 
     @staticmethod
     def _scaled(work: tuple[int, int], s: float) -> tuple[int, int]:
         return (max(Q, round(work[0] / s)), max(Q, round(work[1] / s)))
 
-    def _evaluate(self) -> None:
-        """Soft values of the frames grouped since the last evaluation, under every
-        hypothesis. A group is a few consecutive frames averaged: their blocks almost
-        always sit on the same lattice points, and one evaluation costs what a frame's
-        would."""
-        assert self._group is not None
-        n = self._in_group
-        if not n:
-            return
-        self._in_group = 0
-        mean = self._group * (1.0 / n)
-        work = (mean.shape[1], mean.shape[0])
-        for i, (s, geo) in enumerate(zip(self._scales, self._geo, strict=True)):
-            size = self._scaled(work, s)
-            img = mean if s == 1.0 else cv2.resize(mean, size, interpolation=cv2.INTER_AREA)
-            box = cv2.blur(img, (Q, Q), anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
-            # A cell with pixels crushed to black or white (a brightness change, a dark
-            # picture) has lost its projection: its block gives no evidence.
-            clipped = ((img <= CLIPPED) | (img >= 255 - CLIPPED)).astype(np.float32)
-            crushed = cv2.blur(clipped, (Q, Q), anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
-            flat = np.append(box.reshape(-1), np.float32(0.0))
-            p = np.einsum("hbc,bc->hb", flat[geo.flat], geo.chips)
-            bad = np.append(crushed.reshape(-1), np.float32(0.0))[geo.flat].max(axis=2)
-            valid = geo.valid & (bad < 0.25)
-            phase = _TAU * (p - geo.dither[None])
-            rows = slice(i * self._per_scale, (i + 1) * self._per_scale)
-            self._cos2[rows, geo.ids] += n * np.cos(phase) * valid
-            self._cos4[rows, geo.ids] += n * np.cos(2.0 * phase) * valid
-            self._count[rows, geo.ids] += n * valid
+    def _evaluate(self, img: F32, geo: _Geometry, row: int, *, nominal: bool) -> None:
+        """Add one frame's soft values under the hypotheses of one scale (or only the
+        nominal one: phase 0, no shift)."""
+        box = cv2.blur(img, (Q, Q), anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+        # A cell with pixels crushed to black or white (a brightness change, a dark
+        # picture) has lost its projection: its block gives no evidence.
+        clipped = ((img <= CLIPPED) | (img >= 255 - CLIPPED)).astype(np.float32)
+        crushed = cv2.blur(clipped, (Q, Q), anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+        phases = 1 if nominal else Q * Q
+        rows, cols = geo.rows, geo.cols
+        grid = np.full((phases, rows + BLOCK[0], cols + BLOCK[1]), np.nan, np.float32)
+        worst = np.ones_like(grid)
+        for ph in range(phases):
+            py, px = divmod(ph, Q)
+            cells = box[py::Q, px::Q][:rows, :cols]
+            gh, gw = cells.shape
+            ok = geo.cell_ok[ph, :gh, :gw]
+            grid[ph, :gh, :gw] = np.where(ok, cells, np.nan)
+            worst[ph, :gh, :gw] = crushed[py::Q, px::Q][:rows, :cols]
+        stack = np.stack(
+            [grid[:, dr : dr + rows, dc : dc + cols] for dr, dc in geo.cell_offsets], axis=-1
+        )
+        bad = np.max(
+            [worst[:, dr : dr + rows, dc : dc + cols] for dr, dc in geo.cell_offsets], axis=0
+        )
+        proj = stack @ geo.patterns  # (phases, rows, cols, patterns)
+        # A block whose cells are all alike carries nothing (the mark always moves
+        # some of them): a flat plate painted over the picture, a black bar.
+        spread = np.ptp(stack, axis=-1)
+        n = 1 if nominal else geo.phase.shape[0]
+        ph_i, r, c = geo.phase[:n], geo.r[:n], geo.c[:n]
+        p = proj[ph_i, r, c, geo.pattern]
+        valid = geo.inside[:n] & np.isfinite(p) & (bad[ph_i, r, c] < 0.25)
+        valid &= spread[ph_i, r, c] >= BLANK
+        angle = _TAU * (np.nan_to_num(p) - geo.dither[None])
+        sl = slice(row, row + n)
+        self._cos2[sl, geo.ids] += np.cos(angle) * valid
+        self._cos4[sl, geo.ids] += np.cos(2.0 * angle) * valid
+        self._count[sl, geo.ids] += valid
+        self._evals[sl] += 1
 
     def detect(self) -> Detection:
         """Search the frames added so far."""
         hyp = self.hypotheses()
         t_presence = presence_threshold(hyp, self.bound)
-        self._evaluate()
         if not self.frames:
             return Detection(False, False, None, 0.0, t_presence, 1.0, hyp, 1.0, (0.0, 0.0), 0)
-        inv = 1.0 / self.frames
-        # Blocks count by the share of frames they were seen in (a block seen in every
-        # frame counts 1): the score stays a sum of terms in [-1, 1] over the blocks.
-        seen = np.sqrt((self._count * inv).sum(axis=1))
-        z = self._cos4.sum(axis=1) * inv / np.maximum(seen, 1.0)
+        # Per hypothesis, each block's mean over the frames it was read in, weighted by
+        # the share of those frames it was in view: a sum of terms bounded by their
+        # weights, so dividing by sqrt(sum of weights) keeps it sub-Gaussian.
+        evals = np.maximum(self._evals, 1.0)[:, None]
+        weight = (self._count / evals).sum(axis=1)
+        z = (self._cos4 / evals).sum(axis=1) / np.sqrt(np.maximum(weight, 1.0))
         # The nominal geometry (no crop) first: the usual case needs no search.
         order = [0, *(int(i) for i in np.argsort(-z)[:READS] if i != 0)][:READS]
         payload = None

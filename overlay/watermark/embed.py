@@ -61,6 +61,9 @@ DOWN = 4
 BLUR = 0.1
 #: Corrections of the change after measuring it (see ``Embedder.targets``).
 REFINE = 2
+#: A picture whose 1/4-size grey moved no more than this (grey levels) since the last
+#: fit is the same picture: the mark is kept as it is.
+STILL = 0.5
 
 
 def cell_grid(width: int, height: int) -> tuple[float, int, int]:
@@ -75,7 +78,7 @@ class Embedder:
 
     Every ``ANALYSE_EVERY`` frames the picture is looked at the way the detector will
     look at it (cell means): each block's projection is moved to its bit's lattice point
-    (see ``overlay.watermark.layout``), the change spread over its six cells in
+    (see ``overlay.watermark.layout``), the change spread over its cells in
     proportion to how much each may take (perceptual masking: ``FLAT_STRENGTH`` on flat
     cells, the full strength on texture), faded near 0 and 255. A cell's change moves at
     most ``RATE`` per look, so the mark never changes in one jump. The change is drawn at
@@ -112,10 +115,10 @@ class Embedder:
         if bcols < 1:
             raise ValueError(f"frame size {w}x{h} is too narrow to watermark")
         index = block_index(BLOCK_ROWS, bcols).reshape(-1)
-        self._chips = layout.chips[index]  # (blocks, 6)
+        self._chips = layout.chips[index]  # (blocks, cells)
         self._offset = layout.dither[index] + coded[layout.bit[index]] * (STEP / 2)
         self._bcols = bcols
-        # Cell (row, col) of each block's six cells, row-major within the block.
+        # Cell (row, col) of each block's cells, row-major within the block.
         br, bc = np.divmod(np.arange(index.size), bcols)
         dr, dc = np.divmod(np.arange(BLOCK[0] * BLOCK[1]), BLOCK[1])
         self._rows = (br[:, None] * BLOCK[0] + dr[None, :]).astype(np.int64)
@@ -143,6 +146,7 @@ class Embedder:
         self._pos = np.zeros((h, 3 * w), np.uint8)
         self._neg = np.zeros((h, 3 * w), np.uint8)
         self._count = 0
+        self._last: F32 | None = None
 
     # -- geometry -------------------------------------------------------------------
     def _render(self, cells: F32) -> F32:
@@ -171,7 +175,7 @@ class Embedder:
     # -- the change -------------------------------------------------------------------
     def _project(self, small: F32) -> F32:
         """Each block's projection, from a 1/4-size grey picture."""
-        cells = self._cell_means(small)[self._rows, self._cols]  # (blocks, 6)
+        cells = self._cell_means(small)[self._rows, self._cols]  # (blocks, cells)
         return cast(F32, (cells * self._chips).mean(axis=1))
 
     def targets(self, grey: F32) -> F32:
@@ -225,8 +229,13 @@ class Embedder:
         small = cv2.resize(grey, self._small, interpolation=cv2.INTER_AREA)
         return small.astype(np.float32)
 
-    def _look(self, image: BGRImage, *, at_once: bool = False) -> None:
+    def _look(self, image: BGRImage, *, at_once: bool = False) -> bool:
+        """Fit the change to ``image``; False when the picture is the one last fitted
+        (a still picture: nothing to redo, the mark stays as it is)."""
         grey = self._small_grey(image)
+        if self._last is not None and float(np.max(np.abs(grey - self._last))) <= STILL:
+            return False
+        self._last = grey
         target = self.targets(grey)
         if not at_once:
             np.clip(target, self.cells - RATE, self.cells + RATE, out=target)
@@ -237,6 +246,7 @@ class Embedder:
         self._pos_small[:] = change
         np.clip(-rounded, 0, 255, out=change)
         self._neg_small[:] = change
+        return True
 
     def _upsample(self) -> None:
         """The 1/4-size planes to full size: each (H, 3W) plane byte gets the change of
@@ -254,8 +264,8 @@ class Embedder:
                 f"frame is {w}x{h}, this embedder is for {self.size[0]}x{self.size[1]}"
             )
         # The first frame gets the full mark at once (nothing to change smoothly from).
-        self._look(image, at_once=self._count == 0)
-        self._upsample()
+        if self._look(image, at_once=self._count == 0):
+            self._upsample()
         self._count += 1
         flat = image.reshape(h, 3 * w)
         # Two saturating uint8 passes cost less than one mixed-type (uint8 + int16) pass.

@@ -3,19 +3,20 @@
 The mark lives on a grid of square cells whose side is ``height / CELLS_PER_HEIGHT``
 pixels of the frame it is embedded in, anchored at the frame's top-left corner: 30 px at
 720p, still 15 px after a call app sends it at 640x360, well above the 4-8 px blocks a
-low-bitrate encoder flattens. Cells are grouped in blocks of ``BLOCK`` (2 rows x 3
-columns). Each block carries one coded payload bit by spread-transform dither modulation
-(STDM, Chen and Wornell): its projection ``p = mean(chip_i * cell_mean_i)`` over its six
-cells, with keyed chips ±1 (three of each, so a change of brightness cancels), is moved
-to the nearest point of the lattice ``dither + bit * STEP / 2 + STEP * Z``. That is blind
-to the picture: the picture's own texture neither masks nor fights the mark (the
-embedder moves the projection from wherever the picture puts it), which an additive mark
-at this coarse scale cannot do.
+low-bitrate encoder flattens. Neighbouring cells pair up in blocks of ``BLOCK`` (1 row x
+2 columns). Each block carries one coded payload bit by dither modulation of its
+projection (quantisation index modulation, Chen and Wornell): ``p = mean(chip_i *
+cell_mean_i)`` with keyed chips +1 and -1 (a difference, so a change of brightness
+cancels) is moved to the nearest point of the lattice ``dither + bit * STEP / 2 + STEP *
+Z``. That is blind to the picture: the embedder moves the projection from wherever the
+picture puts it, so the picture's own texture neither masks nor fights the mark, which an
+additive mark at this coarse scale cannot do (measured in ``docs/watermark.md``).
 
 Blocks are numbered column by column from the top-left; block ``n`` carries coded bit
-``BIT_ORDER[n % CODED_BITS]`` (a keyed permutation, so neighbouring blocks carry far-apart
-bits of the code and a crop or a covered region erases scattered bits). A 16:9 frame has
-12 x 14 = 168 blocks: every one of the 158 coded bits once, ten of them twice.
+``bit[n]`` = a keyed permutation of the code applied to ``n % CODED_BITS``, so every
+seven block columns (a third of a 16:9 frame) hold the whole code once, neighbouring
+blocks carry far-apart bits, and a crop or a covered region erases scattered bits of one
+copy. A 16:9 frame has 24 x 21 = 504 blocks: each of the 158 coded bits three times.
 """
 
 from __future__ import annotations
@@ -47,13 +48,16 @@ __all__ = [
 PUBLIC_KEY = bytes.fromhex("fd57e9207d3476d7a67c41413c512aef15fab83b959e1460c800c24054415255")
 #: Cells per frame height: 30 px cells at 720p, 45 px at 1080p, 15 px at 360p.
 CELLS_PER_HEIGHT = 24
-#: Cells per block (rows, columns).
-BLOCK = (2, 3)
+#: Cells per block (rows, columns). Measured against 2 x 2 and 2 x 3 blocks (same
+#: cells, fewer blocks per bit): pairs read best after low-bitrate codecs.
+BLOCK = (1, 2)
 #: Block rows per frame.
 BLOCK_ROWS = CELLS_PER_HEIGHT // BLOCK[0]
 #: The widest frame laid out, in block columns (4:1).
 MAX_BLOCK_COLUMNS = 32
-#: The lattice step of a block's projection, in grey levels.
+#: The lattice step of a block's projection, in grey levels: a block decodes right
+#: while the noise on its projection stays under STEP / 4. Larger steps need moves the
+#: flat-area cap (2 levels) cannot make; measured against 8.
 STEP = 6.0
 #: Coded payload bits.
 CODED_BITS = coded_length(PAYLOAD_BITS)
@@ -69,7 +73,7 @@ class Layout:
     Blocks are indexed column by column: ``n = block_column * BLOCK_ROWS + block_row``.
 
     Attributes:
-        chips: (blocks, 6) ±1 chips of each block's cells, row-major in the block.
+        chips: (blocks, cells) ±1 chips of each block's cells, row-major in the block.
         dither: (blocks,) each block's lattice offset in [0, STEP).
         bit: (blocks,) the coded bit each block carries.
     """

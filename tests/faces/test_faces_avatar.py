@@ -221,7 +221,7 @@ def test_the_avatar_is_disclosed_with_a_tag_on_its_face() -> None:
     with Pipeline(AvatarSource((1280, 720), 30.0), [sink], session=session) as p:
         for _ in range(6):
             p.step()
-    tag = p.chain.stamps[1]
+    tag = p.chain.stamps[0]
     assert isinstance(tag, FaceTagStamp)
     assert len(tag.faces()) == 1 and len(tag.last_tags) == 1
     x0, _, x1, _ = tag.faces()[0]

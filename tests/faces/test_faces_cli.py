@@ -21,7 +21,7 @@ def test_the_default_source_without_a_webcam_is_the_avatar() -> None:
         assert isinstance(p.source, AvatarSource)
         for _ in range(4):
             p.step()
-        tag = p.chain.stamps[1]
+        tag = p.chain.stamps[0]
         assert isinstance(tag, FaceTagStamp) and tag.watch is not None
     assert tag.watch.detector._task is None  # closed with the pipeline
 

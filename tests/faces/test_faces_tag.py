@@ -132,9 +132,9 @@ def test_tag_off_still_watches_faces(face_model: FaceModel, head: BGRImage) -> N
 
 def _chain(session: Session, banner: BannerConfig) -> tuple[StampChain, FaceTagStamp, BannerStamp]:
     stamps = default_stamps(session, banner)
-    tag, ban = stamps[1], stamps[2]
+    tag, ban = stamps[0], stamps[1]
     assert isinstance(tag, FaceTagStamp) and isinstance(ban, BannerStamp)
-    assert [s.name for s in stamps] == ["watermark", "facetag", "banner", "mark"]
+    assert [s.name for s in stamps] == ["facetag", "banner", "mark", "watermark"]
     return StampChain(session, stamps), tag, ban
 
 
@@ -181,7 +181,7 @@ def test_banner_never_moves_onto_the_mark() -> None:
     _, _, ban = _chain(session, BannerConfig(position="top-left"))
     mark = (18, 720 - 100, 700, 100)  # roughly; the real rect is checked below
     stamps = default_stamps(session, BannerConfig(position="top-left"))
-    m = stamps[3]
+    m = stamps[2]
     mark = (m.x, m.y, m.x + m.plate_w, m.y + m.plate_h)  # type: ignore[attr-defined]
     for x, y, w, h in ban.places:
         assert x + w <= mark[0] or mark[2] <= x or y + h <= mark[1] or mark[3] <= y
@@ -205,15 +205,15 @@ def test_no_model_warns_once_and_the_pipeline_works(
     warnings = [r for r in caplog.records if "no MediaPipe face model" in r.getMessage()]
     assert len(warnings) == 1
     assert "--face-model" in warnings[0].getMessage()
-    tag = p.chain.stamps[1]
+    tag = p.chain.stamps[0]
     assert isinstance(tag, FaceTagStamp) and tag.watch is None
 
 
 def test_faces_disabled_builds_no_watch() -> None:
     session = Session((640, 360), FPS)
     stamps = default_stamps(session, BannerConfig(), FaceSettings(enabled=False))
-    assert isinstance(stamps[1], FaceTagStamp) and stamps[1].watch is None
-    assert stamps[2].faces is None  # type: ignore[attr-defined]
+    assert isinstance(stamps[0], FaceTagStamp) and stamps[0].watch is None
+    assert stamps[1].faces is None  # type: ignore[attr-defined]
 
 
 def test_asynchronous_watch_finds_and_follows(face_model: FaceModel, head: BGRImage) -> None:

@@ -200,7 +200,6 @@ def far_end_file(r: CallResult, path: Path) -> Path:
     return write_lossless(path, r.timeline(), FPS)
 
 
-@pytest.mark.xfail(strict=False, reason="watermark v1 does not survive the call; v2 in progress")
 def test_watermark_survives_the_call(calls: Calls, tmp_path: Path) -> None:
     got = check_watermark(far_end_file(calls.marked, tmp_path / "far.avi"), SESSION.id, KEY)
     assert got.right_id, got.text

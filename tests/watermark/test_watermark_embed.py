@@ -10,6 +10,7 @@ from watermark_content import PAYLOAD, SIZE, clip, picture
 from overlay.frames import BGRImage
 from overlay.watermark import Detector, Embedder
 from overlay.watermark.detect import Detection
+from overlay.watermark.embed import RATE
 
 OTHER_KEY = bytes(range(32))
 
@@ -43,11 +44,45 @@ def test_mark_is_within_the_distortion_targets(name: str) -> None:
     assert (spread[inside] == 2).mean() < 0.01
 
 
+def test_flat_areas_change_by_at_most_two_levels() -> None:
+    # Left half: a photo (texture, up to 6 levels); right half: a flat wall (2 at most).
+    frame = np.full((SIZE[1], SIZE[0], 3), 140, np.uint8)
+    photo = cv2.resize(picture("chelsea"), (SIZE[0] // 2, SIZE[1]))
+    frame[:, : SIZE[0] // 2] = photo
+    marked = Embedder(PAYLOAD, SIZE).apply(frame.copy())
+    diff = np.abs(marked.astype(np.int16) - frame)
+    cell = SIZE[1] // 24  # a cell away from the photo: past the soft edges
+    assert diff[:, SIZE[0] // 2 + cell :].max() <= 2
+    assert diff[:, SIZE[0] // 2 + cell :].max() >= 1  # the wall carries the mark too
+    assert diff[:, : SIZE[0] // 2 - cell].max() > 2  # texture takes more
+
+
 @pytest.mark.parametrize("level", [0, 16, 128, 235, 255])
-def test_flat_frames_change_by_at_most_one_level(level: int) -> None:
+def test_flat_frames_change_by_at_most_two_levels(level: int) -> None:
     frame = np.full((SIZE[1], SIZE[0], 3), level, np.uint8)
     marked = Embedder(PAYLOAD, SIZE).apply(frame.copy())
-    assert np.abs(marked.astype(np.int16) - frame).max() <= 1
+    assert np.abs(marked.astype(np.int16) - frame).max() <= 2
+
+
+def test_the_mark_on_a_still_picture_is_steady() -> None:
+    frame = cv2.resize(picture("coffee"), SIZE)
+    embedder = Embedder(PAYLOAD, SIZE)
+    first = embedder.apply(frame.copy())
+    for _ in range(5):
+        assert np.array_equal(embedder.apply(frame.copy()), first)
+
+
+def test_the_mark_follows_a_moving_picture_without_jumps(coffee_clip: list[BGRImage]) -> None:
+    # The twin of the above: on a moving picture the change moves, by at most RATE a
+    # frame per cell (plus the rounding of the render and of the upsampling).
+    embedder = Embedder(PAYLOAD, SIZE)
+    changes = []
+    for f in coffee_clip[:4]:
+        embedder.apply(f.copy())
+        changes.append(embedder.change())
+    steps = [np.abs(b - a).max() for a, b in zip(changes, changes[1:], strict=False)]
+    assert max(steps) > 0
+    assert max(steps) <= RATE + 2
 
 
 def test_round_trip_on_one_frame(marked_coffee: list[BGRImage]) -> None:
@@ -55,7 +90,7 @@ def test_round_trip_on_one_frame(marked_coffee: list[BGRImage]) -> None:
     assert result.detected
     assert result.payload == PAYLOAD
     assert result.false_positive_bound <= 1e-9
-    assert result.chip == pytest.approx(SIZE[1] / 60, rel=0.03)
+    assert result.scale == 1.0 and result.offset == (0.0, 0.0)
 
 
 def test_unmarked_frames_are_not_detected(coffee_clip: list[BGRImage]) -> None:
@@ -84,14 +119,13 @@ def test_flat_and_noise_frames_are_not_detected(level: int) -> None:
     noise = np.random.default_rng(level).integers(0, 256, flat.shape, dtype=np.uint8)
     assert not detect([flat]).detected
     assert not detect([noise]).detected
-    assert not detect([flat], wide=True).detected
 
 
 def test_many_frames_of_other_pictures_are_not_detected() -> None:
     for name in ("astronaut", "chelsea", "rocket"):
         frames = clip(name, 3)
         assert not detect(frames).detected
-        assert not detect(frames[:1], wide=True).detected
+        assert not detect(frames[:1]).detected
 
 
 def test_embedder_refuses_another_size(coffee_clip: list[BGRImage]) -> None:

@@ -13,7 +13,7 @@ from overlay.watermark import Payload
 from overlay.watermark.clips import pan_zoom
 
 SIZE = (1280, 720)
-PAYLOAD = Payload(1, True, "1a2b3c4d")
+PAYLOAD = Payload(2, True, "1a2b3c4d")
 
 
 def picture(name: str) -> BGRImage:
