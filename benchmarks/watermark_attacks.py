@@ -6,6 +6,7 @@ viewer or a verifier would get. Codecs run through PyAV in memory.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable, Sequence
 
@@ -175,8 +176,8 @@ ATTACKS: dict[str, Attack] = {
     "640x360 vp8 300k rt": _rt("libvpx", 300),
     "640x360 vp9 300k rt": _rt("libvpx-vp9", 300),
     "640x360 av1 300k": _rt("libsvtav1", 300),
-    **{f"crop 10% {side}": (lambda s: lambda fs: crop(fs, s))(side) for side in SIDES},
-    **{f"crop 10% {side} zoomed": (lambda s: lambda fs: zoom_back(fs, s))(side) for side in SIDES},
+    **{f"crop 10% {side}": functools.partial(crop, side=side) for side in SIDES},
+    **{f"crop 10% {side} zoomed": functools.partial(zoom_back, side=side) for side in SIDES},
     "brightness +20": lambda fs: brightness(fs, 20),
     "brightness -20": lambda fs: brightness(fs, -20),
     "gamma 0.8": lambda fs: gamma(fs, 0.8),

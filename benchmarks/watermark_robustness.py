@@ -1,21 +1,22 @@
-"""Robustness, invisibility and bitrate cost of the watermark, beside invisible-watermark.
+"""Robustness, invisibility and bitrate cost of the watermark: format 2 beside format 1.
 
-    python benchmarks/watermark_robustness.py [--size 1280x720] [--windows 2] [--quick]
+    python benchmarks/watermark_robustness.py [--windows 2] [--attacks A,B] [--contents C,D]
 
-Content: scikit-image photos animated with a pan and zoom (plus sensor noise) and the
-built-in synthetic source, each frame stamped by the real chain (watermark, banner,
-mark). A window is 60 frames (2 s at 30 fps); for each attack the detector accumulates
-the window and searches after 1, 4, 15, 30 and 60 frames. A window counts when the
-payload read back is the embedded one (a wrong payload is counted separately: it must
-stay 0). invisible-watermark's dwtDct (32 bits per frame) gets the same attacks and
-counts when any of those frames gives back all 32 bits.
+Content (1280x720, 30 fps), each through the real pipeline (face tag, banner with its
+start card, per-frame mark, watermark): scikit-image photos animated with a pan and zoom
+(plus sensor noise), the built-in avatar, the synthetic scene, and a still photo
+letterboxed into the frame. Every content is one session of ``windows`` x 60 frames, so
+its first window starts with the start card. Format 1 (``benchmarks/wm_v1``: chips of
+height/60, stamped first, under the banner) runs on the same frames with the same
+session ids. A window counts when its 60 frames give the embedded payload (the detector
+searches after 1, 4, 15, 30 and 60 frames); a wrong payload is counted apart (it must
+stay 0); "present" counts windows where the mark was claimed without a payload.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -29,73 +30,134 @@ from skimage import data
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("OVERLAY_CONFIG_DIR", tempfile.mkdtemp(prefix="overlay-bench-"))
 
+from benchmarks import wm_v1
 from benchmarks.watermark_attacks import ATTACKS, encode
-from benchmarks.watermark_dwtdct import DwtDct, load
-from overlay.config import BannerConfig, parse_size
+from overlay.config import BannerConfig
 from overlay.frames import BGRImage, Frame
+from overlay.pipeline import Pipeline
 from overlay.session import Session
+from overlay.sinks.memory import MemorySink
+from overlay.sources.avatar import AvatarSource
+from overlay.sources.base import BaseSource
 from overlay.sources.synthetic import SyntheticSource
-from overlay.stamps import BannerStamp, MarkStamp, WatermarkStamp
+from overlay.stamps import WatermarkStamp, default_stamps
 from overlay.watermark import Detector
 from overlay.watermark.clips import pan_zoom
 
 WINDOW = 60
 CHECKPOINTS = (1, 4, 15, 30, 60)
+SIZE = (1280, 720)
+FPS = 30.0
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket")
+CONTENTS = (*PHOTOS, "avatar", "synthetic", "still")
 KEY = bytes(range(32))
+
+
+class ClipSource(BaseSource):
+    """A finite iterator of frames as a pipeline source."""
+
+    spec = "clip"
+
+    def __init__(self, frames: Iterator[BGRImage]) -> None:
+        super().__init__()
+        self._frames = frames
+
+    def _read(self) -> BGRImage | None:
+        return next(self._frames, None)
 
 
 def _photo(name: str) -> BGRImage:
     return np.ascontiguousarray(cv2.cvtColor(getattr(data, name)(), cv2.COLOR_RGB2BGR))
 
 
-def windows(size: tuple[int, int], per_content: int) -> Iterator[tuple[str, list[BGRImage]]]:
-    """(content name, 60 unmarked frames) windows."""
-    for name in PHOTOS:
-        photo = _photo(name)
-        for k in range(per_content):
-            picture = cv2.flip(photo, 1) if k % 2 else photo
-            yield name, list(pan_zoom(picture, size, WINDOW, zoom=1.2 + 0.2 * k, seed=k))
-    source = SyntheticSource(size)
-    for _ in range(per_content):
-        frames = []
-        for _ in range(WINDOW):
-            frame = source.read()
-            assert frame is not None
-            frames.append(frame.image)
-        yield "synthetic", frames
+def source_frames(content: str, frames: int, seed: int) -> Iterator[BGRImage]:
+    """Unstamped frames of ``content`` (the pipeline fits them to the output)."""
+    if content in PHOTOS:
+        yield from pan_zoom(_photo(content), SIZE, frames, zoom=1.2, noise=1.0, seed=seed)
+    elif content == "still":
+        still = _photo("astronaut")  # 512x512: letterboxed into 1280x720
+        for _ in range(frames):
+            yield still
+    else:
+        source: BaseSource = (
+            AvatarSource(SIZE, FPS) if content == "avatar" else SyntheticSource(SIZE, FPS)
+        )
+        with source:
+            for _ in range(frames):
+                frame = source.read()
+                assert frame is not None
+                yield frame.image.copy()
 
 
-class Stamper:
-    """The real stamp chain of one session (watermark first, then banner and mark)."""
+class V1Stamp:
+    """Format 1 as it shipped: the first stamp of the chain."""
 
-    def __init__(self, size: tuple[int, int], session_id: str, watermark: bool = True) -> None:
-        self.session = Session(size, 30.0, id=session_id)
-        banner = BannerConfig()
-        wm = [WatermarkStamp(self.session, installation_key=KEY)] if watermark else []
-        self.watermark = wm[0] if wm else None
-        self.stamps = [*wm, BannerStamp(self.session, banner), MarkStamp(self.session)]
+    name = "watermark-v1"
 
-    def __call__(self, frames: list[BGRImage]) -> list[BGRImage]:
-        out = []
-        for i, image in enumerate(frames):
-            frame = Frame(image.copy(), i, time.monotonic())
-            for stamp in self.stamps:
-                frame = stamp.apply(frame)
-            out.append(frame.image)
-        return out
+    def __init__(self, session: Session) -> None:
+        sealed = wm_v1.seal_session_id(session.id, KEY)
+        self.payload = wm_v1.Payload(1, True, sealed)
+        self.embedder = wm_v1.Embedder(self.payload, session.size)
+
+    def apply(self, frame: Frame) -> Frame:
+        self.embedder.apply(frame.image)
+        return frame
 
 
-def scan(frames: list[BGRImage], wide: bool, sealed: str) -> tuple[int | None, bool]:
-    """(frames needed for the right payload or None, a wrong payload was read)."""
-    detector = Detector(wide=wide, searches=len(CHECKPOINTS))
+def session_frames(content: str, frames: int, session: Session, design: str) -> list[BGRImage]:
+    """The pipeline's output for one session: format 2 (default stamps), format 1 (its
+    stamp first, as it shipped) or no watermark."""
+    stamps = default_stamps(session, BannerConfig())
+    wm2 = stamps[-1]
+    assert isinstance(wm2, WatermarkStamp)
+    if design == "v2":
+        stamps = [*stamps[:-1], WatermarkStamp(session, installation_key=KEY)]
+    elif design == "v1":
+        stamps = [V1Stamp(session), *stamps[:-1]]  # type: ignore[list-item]
+    else:
+        stamps = stamps[:-1]
+    sink = MemorySink(session.size)
+    source = ClipSource(source_frames(content, frames, seed=hash(session.id) % 1000))
+    with Pipeline(source, [sink], session=session, stamps=stamps) as p:
+        while p.step() is not None:
+            pass
+    return sink.images
+
+
+def watermark_alone(plain: list[BGRImage], session: Session, design: str) -> list[BGRImage]:
+    """The design's watermark applied to ``plain`` frames (copies)."""
+    stamp: WatermarkStamp | V1Stamp = (
+        WatermarkStamp(session, installation_key=KEY) if design == "v2" else V1Stamp(session)
+    )
+    return [stamp.apply(Frame(f.copy(), i, 0.0)).image for i, f in enumerate(plain)]
+
+
+def scan(frames: list[BGRImage], design: str, sealed: str) -> tuple[int | None, bool, bool]:
+    """(frames needed for the right payload or None, a wrong payload, present only)."""
+    detector: Detector | wm_v1.Detector
+    if design == "v2":
+        detector = Detector(searches=len(CHECKPOINTS))
+    else:
+        detector = wm_v1.Detector(searches=len(CHECKPOINTS))
+    present = False
     for i, image in enumerate(frames, 1):
         detector.add(image)
         if i in CHECKPOINTS:
             result = detector.detect()
             if result.detected and result.payload is not None:
-                return (i, False) if result.payload.sealed_id == sealed else (None, True)
-    return None, False
+                if result.payload.sealed_id == sealed:
+                    return i, False, False
+                return None, True, False
+            present = present or bool(getattr(result, "present", False))
+    return None, False, present
+
+
+def _flat(image: BGRImage) -> np.ndarray:
+    """Pixels whose 17x17 neighbourhood is flat (standard deviation under 1.5 levels)."""
+    g = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    mean = cv2.blur(g, (17, 17))
+    var = cv2.blur(g * g, (17, 17)) - mean * mean
+    return np.asarray(var < 1.5**2)
 
 
 def psnr(a: BGRImage, b: BGRImage) -> float:
@@ -103,108 +165,122 @@ def psnr(a: BGRImage, b: BGRImage) -> float:
     return 10 * np.log10(255.0**2 / max(mse, 1e-12))
 
 
+def _bytes(frames: list[BGRImage], crf: int, size: tuple[int, int]) -> int:
+    return encode(frames, "libx264", size=size, options={"crf": str(crf), "preset": "veryfast"})[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--size", default="1280x720", help="pipeline output size")
     parser.add_argument("--windows", type=int, default=2, help="windows per content")
     parser.add_argument("--attacks", help="comma-separated attack names (default: all)")
-    parser.add_argument("--no-dwtdct", action="store_true")
+    parser.add_argument("--contents", default=",".join(CONTENTS))
+    parser.add_argument("--designs", default="v2,v1")
     args = parser.parse_args()
-    size = parse_size(args.size)
     names = args.attacks.split(",") if args.attacks else list(ATTACKS)
-    module = None if args.no_dwtdct else load()
-    bits = np.random.default_rng(0).integers(0, 2, 32)
-    dwt = DwtDct(module, bits) if module is not None else None
-
-    found: dict[str, list[int | None]] = {n: [] for n in names}
-    wrong: dict[str, int] = dict.fromkeys(names, 0)
-    dwt_found: dict[str, list[bool]] = {n: [] for n in names}
-    quality: list[tuple[str, float, int, float, int]] = []
-    bytes_rows: list[tuple[str, int, int, int]] = []
-    t_start = time.perf_counter()
-    for n_window, (content, frames) in enumerate(windows(size, args.windows)):
-        # A fixed session id per window: runs are repeatable and comparable.
-        session_id = f"{(0x9E3779B1 * (n_window + 1)) & 0xFFFFFFFF:08x}"
-        stamper = Stamper(size, session_id)
-        assert stamper.watermark is not None
-        sealed = stamper.watermark.payload.sealed_id
-        # The watermark alone, for the invisibility figures.
-        alone = [stamper.watermark.apply(Frame(f.copy(), 0, 0.0)).image for f in frames[:10]]
-        ours = [psnr(m, f) for m, f in zip(alone, frames[:10], strict=True)]
-        ours_max = max(
-            int(np.abs(m.astype(np.int16) - f).max()) for m, f in zip(alone, frames, strict=False)
-        )
-        theirs, theirs_max = 0.0, 0
-        if dwt is not None:
-            marked_d = [dwt.embed(f) for f in frames[:3]]
-            theirs = statistics.mean(psnr(m, f) for m, f in zip(marked_d, frames, strict=False))
-            theirs_max = max(
-                int(np.abs(m.astype(np.int16) - f).max())
-                for m, f in zip(marked_d, frames, strict=False)
+    designs = args.designs.split(",")
+    contents = args.contents.split(",")
+    found: dict[tuple[str, str], list[int | None]] = {}
+    wrong: dict[tuple[str, str], int] = {}
+    present: dict[tuple[str, str], int] = {}
+    misses: dict[tuple[str, str], list[str]] = {}
+    quality: dict[tuple[str, str], list[tuple[float, int, float]]] = {}
+    sizes: dict[tuple[str, str], list[int]] = {}
+    t0 = time.perf_counter()
+    for n_content, content in enumerate(contents):
+        session_id = f"{(0x9E3779B1 * (n_content + 1)) & 0xFFFFFFFF:08x}"
+        session = Session(SIZE, FPS, id=session_id)
+        total = WINDOW * args.windows
+        plain = session_frames(content, total, session, "none")
+        for design in designs:
+            marked = session_frames(content, total, session, design)
+            sealed = (
+                WatermarkStamp(session, installation_key=KEY).payload.sealed_id
+                if design == "v2"
+                else wm_v1.seal_session_id(session_id, KEY)
             )
-        quality.append((content, statistics.mean(ours), ours_max, theirs, theirs_max))
-        marked = stamper(frames)
-        plain = Stamper(size, session_id, watermark=False)(frames)
-        for crf, enc_size in ((23, size), (35, (640, 360))):
-            opts = {"crf": str(crf), "preset": "veryfast"}
-            with_mark = encode(marked, "libx264", size=enc_size, options=opts)[1]
-            without = encode(plain, "libx264", size=enc_size, options=opts)[1]
-            bytes_rows.append((f"x264 crf{crf} {enc_size[0]}x{enc_size[1]}", with_mark, without, 0))
-        dwt_frames = None
-        if dwt is not None:
-            # dwtDct is image-only and slow: mark the checkpoint frames' neighbourhood once.
-            dwt_frames = [dwt.embed(f) for f in plain]
-        for name in names:
-            attack = ATTACKS[name]
-            needed, bad = scan(attack(marked), name.startswith("paste"), sealed)
-            found[name].append(needed)
-            wrong[name] += int(bad)
-            if dwt is not None and dwt_frames is not None:
-                attacked = attack(dwt_frames)
-                dwt_found[name].append(any(dwt.read(attacked[c - 1]) for c in CHECKPOINTS))
-        print(f"  {content}: done ({time.perf_counter() - t_start:.0f} s)", file=sys.stderr)
+            # Invisibility and bitrate: the watermark alone on the output without it
+            # (format 2 is the last stamp, so this is exactly its output; format 1 is
+            # measured the same way, without the banner drawn over it).
+            alone = watermark_alone(plain, session, design)
+            diffs = [np.abs(m.astype(np.int16) - p) for m, p in zip(alone, plain, strict=True)]
+            quality.setdefault((design, content), []).extend(
+                (psnr(m, p), int(d.max()), float(np.mean(d.max(axis=2)[_flat(p)] <= 2)))
+                for m, p, d in zip(alone[::15], plain[::15], diffs[::15], strict=True)
+            )
+            for crf, enc in ((23, SIZE), (35, (640, 360))):
+                label = f"x264 crf{crf} {enc[0]}x{enc[1]}"
+                sizes.setdefault((design, label), []).append(_bytes(alone, crf, enc))
+                if design == designs[0]:
+                    sizes.setdefault(("none", label), []).append(_bytes(plain, crf, enc))
+            for name in names:
+                attacked = ATTACKS[name](marked)
+                for w in range(args.windows):
+                    window = attacked[w * WINDOW : (w + 1) * WINDOW]
+                    needed, bad, only = scan(window, design, sealed)
+                    found.setdefault((design, name), []).append(needed)
+                    if needed is None:
+                        misses.setdefault((design, name), []).append(f"{content}#{w}")
+                    wrong[(design, name)] = wrong.get((design, name), 0) + int(bad)
+                    present[(design, name)] = present.get((design, name), 0) + int(only)
+            print(f"  {content} {design}: done ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    report(names, designs, contents, args.windows, found, wrong, present, quality, sizes)
+    print()
+    print("windows missed (content#window):")
+    for (d, name), where in misses.items():
+        print(f"  {d} {name}: {', '.join(where)}")
 
-    n = len(next(iter(found.values())))
+
+def report(
+    names: list[str],
+    designs: list[str],
+    contents: list[str],
+    windows: int,
+    found: dict[tuple[str, str], list[int | None]],
+    wrong: dict[tuple[str, str], int],
+    present: dict[tuple[str, str], int],
+    quality: dict[tuple[str, str], list[tuple[float, int, float]]],
+    sizes: dict[tuple[str, str], list[int]],
+) -> None:
+    share: Callable[[list[int | None]], str] = lambda v: f"{sum(x is not None for x in v)}/{len(v)}"
     print(
-        f"watermark robustness: {args.size} output, {n} windows of {WINDOW} frames "
-        f"(photos: {', '.join(PHOTOS)} with pan/zoom/noise; synthetic source), "
-        "banner and mark stamped over the watermark"
+        f"watermark robustness: 1280x720 output, {len(contents)} contents "
+        f"({', '.join(contents)}) x {windows} windows of {WINDOW} frames; the first window "
+        "of each starts with the start card"
     )
     print()
-    print(
-        "| attack | windows with payload | frames needed (median / max) | wrong payloads "
-        "| dwtDct windows with all 32 bits |"
-    )
-    print("|---|---|---|---|---|")
+    head = " | ".join(f"{d}: windows with payload (frames needed, median)" for d in designs)
+    print(f"| attack | {head} | wrong payloads | {designs[0]}: present, payload unread |")
+    print("|---|" + "---|" * len(designs) + "---|---|")
     for name in names:
-        got = [v for v in found[name] if v is not None]
-        share = f"{len(got)}/{n} ({100 * len(got) / n:.0f}%)"
-        frames_needed = f"{statistics.median(got):.0f} / {max(got)}" if got else "-"
-        theirs = (
-            f"{sum(dwt_found[name])}/{n} ({100 * sum(dwt_found[name]) / n:.0f}%)"
-            if dwt is not None
-            else "not run"
-        )
-        print(f"| {name} | {share} | {frames_needed} | {wrong[name]} | {theirs} |")
+        cells = []
+        for d in designs:
+            v = found.get((d, name), [])
+            got = sorted(x for x in v if x is not None)
+            med = f" ({got[len(got) // 2]})" if got else ""
+            cells.append(f"{share(v)}{med}")
+        bad = sum(wrong.get((d, name), 0) for d in designs)
+        print(f"| {name} | {' | '.join(cells)} | {bad} | {present.get((designs[0], name), 0)} |")
     print()
-    print(
-        "| content | PSNR dB (ours) | max change (ours) | PSNR dB (dwtDct) | max change (dwtDct) |"
-    )
+    print("| design | content | PSNR dB (min) | max change | flat-area pixels changed <= 2 (min) |")
     print("|---|---|---|---|---|")
-    for content in dict.fromkeys(q[0] for q in quality):
-        rows = [q for q in quality if q[0] == content]
-        print(
-            f"| {content} | {min(r[1] for r in rows):.1f} (min) | {max(r[2] for r in rows)} "
-            f"| {min(r[3] for r in rows):.1f} | {max(r[4] for r in rows)} |"
-        )
+    for d in designs:
+        for c in contents:
+            rows = quality.get((d, c), [])
+            if rows:
+                print(
+                    f"| {d} | {c} | {min(r[0] for r in rows):.1f} | {max(r[1] for r in rows)} "
+                    f"| {max(r[2] for r in rows)} |"
+                )
     print()
-    print("| stream (all stamps vs banner+mark only) | bytes with watermark | without | overhead |")
-    print("|---|---|---|---|")
-    for label in dict.fromkeys(b[0] for b in bytes_rows):
-        rows = [b for b in bytes_rows if b[0] == label]
-        w = sum(r[1] for r in rows)
-        wo = sum(r[2] for r in rows)
-        print(f"| {label} | {w} | {wo} | {100 * (w - wo) / wo:+.1f}% |")
+    print("| stream | bytes without watermark | " + " | ".join(designs) + " |")
+    print("|---|---|" + "---|" * len(designs))
+    for label in dict.fromkeys(k[1] for k in sizes):
+        base = sum(sizes.get(("none", label), [0]))
+        cells = []
+        for d in designs:
+            b = sum(sizes.get((d, label), [0]))
+            cells.append(f"{b} ({100 * (b - base) / max(base, 1):+.1f}%)")
+        print(f"| {label} | {base} | {' | '.join(cells)} |")
 
 
 if __name__ == "__main__":

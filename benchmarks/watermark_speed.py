@@ -1,10 +1,18 @@
-"""Cost of embedding and detecting the watermark, against a plain frame copy.
+"""Cost of embedding and detecting the watermark (format 2, format 1 beside it), against
+a plain frame copy measured in the same run.
 
     python benchmarks/watermark_speed.py [--runs 3] [--frames 150]
 
-One OpenCV thread (the targets are per core). Every figure is the median over runs of
-the per-run median (p95 beside it). The embedder recomputes its amplitudes every third
-frame ("update" frames) and only adds the stored change on the others.
+One OpenCV thread (the targets are per core). Embed: every frame's ``apply`` is timed,
+pooled over the runs (median, p95, p99), on moving content (a pan and zoom over a photo,
+played forward and back) and on a still picture (format 2 skips the fit when the picture
+did not change; format 1 refits once a second whatever the picture). Detect at 720p: a
+60-frame window (2 s) of marked moving content, every ``add`` and one ``detect()`` at
+the end timed; the per-frame cost is their sum over 60 (format 2 reads every
+``SEARCH_EVERY``-th frame under every geometry hypothesis, the others under the nominal
+one only). The ratio column divides the median wall time by that of ``np.copyto`` of one frame of
+the same size. CPU columns: ``time.thread_time`` (on a loaded machine the wall time
+includes waiting for a core).
 """
 
 from __future__ import annotations
@@ -13,8 +21,9 @@ import argparse
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -22,101 +31,145 @@ from skimage import data
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.watermark_attacks import paste
+from benchmarks import wm_v1
 from benchmarks.watermark_dwtdct import DwtDct, load
+from overlay.frames import BGRImage
 from overlay.watermark import Detector, Embedder, Payload
 from overlay.watermark.clips import pan_zoom
-from overlay.watermark.embed import UPDATE_EVERY
+from overlay.watermark.detect import SEARCH_EVERY
 
-PAYLOAD = Payload(1, True, "1a2b3c4d")
-Stat = tuple[float, float]
-
-
-def _stat(times: list[float]) -> Stat:
-    return statistics.median(times), float(np.percentile(times, 95))
+SIZES = {"720p": (1280, 720), "1080p": (1920, 1080)}
+WINDOW = 60
+CLIP = 30
 
 
-def _ms(fn: Callable[[], object], n: int) -> Stat:
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return _stat(times)
+class _Embedder(Protocol):
+    def apply(self, image: BGRImage) -> BGRImage: ...
 
 
-def _embed(label: str, size: tuple[int, int], photo: np.ndarray, n: int) -> dict[str, Stat]:
-    clip = list(pan_zoom(photo, size, 30))
-    buf = np.empty_like(clip[0])
-    first = clip[0]
-    out = {f"np.copyto {label}": _ms(lambda: np.copyto(buf, first), n)}
-    embedder = Embedder(PAYLOAD, size)
-    every, update = [], []
-    for i in range(n):
-        np.copyto(buf, clip[i % len(clip)])
-        t0 = time.perf_counter()
-        embedder.apply(buf)
-        ms = (time.perf_counter() - t0) * 1e3
-        every.append(ms)
-        if i % UPDATE_EVERY == 0:
-            update.append(ms)
-    out[f"embed {label} (all frames)"] = _stat(every)
-    out[f"embed {label} (update frames)"] = _stat(update)
-    return out
+class _Detector(Protocol):
+    def add(self, image: BGRImage) -> None: ...
+    def detect(self) -> object: ...
+    def reset(self) -> None: ...
 
 
-def run_once(n: int) -> dict[str, Stat]:
-    photo = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
-    out: dict[str, Stat] = {}
-    out |= _embed("1080p", (1920, 1080), photo, n)
-    out |= _embed("720p", (1280, 720), photo, n)
-    embedder = Embedder(PAYLOAD, (1280, 720))
-    clip = [embedder.apply(f.copy()) for f in pan_zoom(photo, (1280, 720), 30)]
-    clean = list(pan_zoom(cv2.flip(photo, 1), (1280, 720), 30))
-    marked = Detector()
-    out["detect add 720p"] = _ms(lambda: marked.add(clip[0]), n)
-    out["detect search 720p, marked"] = _ms(marked.detect, 10)
-    unmarked = Detector()
-    unmarked.add(clean[0])
-    out["detect search 720p, unmarked"] = _ms(unmarked.detect, 10)
-    canvas = paste(clip[:1], 0.5)[0]
-    wide = Detector(wide=True)
-    wide.add(canvas)
-    out["detect wide search 1080p canvas"] = _ms(wide.detect, 2)
+#: One measurement: (wall ms, this thread's CPU ms).
+Sample = tuple[float, float]
+
+
+def _timed(fn: Callable[..., object], *args: object) -> Sample:
+    """Wall and thread CPU time of ``fn(*args)``, in ms."""
+    c0 = time.thread_time()
+    t0 = time.perf_counter()
+    fn(*args)
+    wall = (time.perf_counter() - t0) * 1e3
+    return wall, (time.thread_time() - c0) * 1e3
+
+
+def _embedders(size: tuple[int, int]) -> dict[str, _Embedder]:
+    return {
+        "v2": Embedder(Payload(2, True, "1a2b3c4d"), size),
+        "v1": wm_v1.Embedder(wm_v1.Payload(1, True, "1a2b3c4d"), size),
+    }
+
+
+def _detectors() -> dict[str, _Detector]:
+    return {"v2": Detector(), "v1": wm_v1.Detector()}
+
+
+def _ping_pong(clip: Sequence[BGRImage], i: int) -> BGRImage:
+    """Frame ``i`` of the clip played forward, then backward (no jump at the wrap)."""
+    k = i % (2 * len(clip) - 2)
+    return clip[k if k < len(clip) else 2 * len(clip) - 2 - k]
+
+
+def run_once(n: int, photo: BGRImage, times: dict[str, list[Sample]]) -> None:
+    """One run: appends per-call samples to ``times`` under each row's name."""
+
+    def put(key: str, *samples: Sample) -> None:
+        times.setdefault(key, []).extend(samples)
+
+    for label, size in SIZES.items():
+        clip = list(pan_zoom(photo, size, CLIP))
+        still = cv2.resize(photo, size, interpolation=cv2.INTER_AREA)
+        buf = np.empty_like(clip[0])
+        first = clip[0]
+        for _ in range(n):
+            put(f"np.copyto {label}", _timed(np.copyto, buf, first))
+        for fmt in ("v2", "v1"):
+            for content in ("moving", "still"):
+                embedder = _embedders(size)[fmt]
+                for i in range(n):
+                    np.copyto(buf, _ping_pong(clip, i) if content == "moving" else still)
+                    put(f"{fmt} embed {label}, {content}", _timed(embedder.apply, buf))
+    size = SIZES["720p"]
+    clip = list(pan_zoom(photo, size, CLIP))
+    for fmt, detector in _detectors().items():
+        embedder = _embedders(size)[fmt]
+        marked = [embedder.apply(_ping_pong(clip, i).copy()) for i in range(WINDOW)]
+        adds = [_timed(detector.add, frame) for frame in marked]
+        search = _timed(detector.detect)
+        if fmt == "v2":
+            put("v2 detect add 720p, full search frame", *adds[::SEARCH_EVERY])
+            put(
+                "v2 detect add 720p, nominal frame",
+                *(a for i, a in enumerate(adds) if i % SEARCH_EVERY),
+            )
+        else:
+            put("v1 detect add 720p", *adds)
+        put(f"{fmt} detect() 720p, 60-frame window", search)
+        per = [sum(a[j] for a in [*adds, search]) / WINDOW for j in (0, 1)]
+        put(f"{fmt} detect per 720p frame (60-frame window)", (per[0], per[1]))
     module = load()
     if module is not None:
         dwt = DwtDct(module, np.random.default_rng(0).integers(0, 2, 32))
-        f1080 = cv2.resize(photo, (1920, 1080))
-        out["dwtDct embed 1080p"] = _ms(lambda: dwt.embed(f1080), 3)
-        out["dwtDct read 720p"] = _ms(lambda: dwt.read(clip[0]), 3)
-    return out
+        f1080 = cv2.resize(photo, SIZES["1080p"])
+        put("dwtDct embed 1080p", _timed(dwt.embed, f1080))
+        put("dwtDct read 720p", _timed(dwt.read, clip[0]))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--frames", type=int, default=150)
+    parser.add_argument("--frames", type=int, default=150, help="embedded frames per row")
     args = parser.parse_args()
+    if args.runs < 1 or args.frames < 2:
+        sys.exit(f"--runs {args.runs} / --frames {args.frames}: need >= 1 run and >= 2 frames")
     cv2.setNumThreads(1)
-    runs = [run_once(args.frames) for _ in range(args.runs)]
+    photo = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+    times: dict[str, list[Sample]] = {}
+    for _ in range(args.runs):
+        run_once(args.frames, photo, times)
 
-    def med(key: str, i: int = 0) -> float:
-        return statistics.median(r[key][i] for r in runs)
+    def med(key: str, j: int = 0) -> float:
+        return statistics.median(v[j] for v in times[key])
 
-    print(f"watermark speed: 1 OpenCV thread, median of {args.runs} runs x {args.frames} frames")
-    print(f"| {'what':34} | {'median ms':>9} | {'p95 ms':>8} | {'x np.copyto':>11} |")
-    print(f"|{'-' * 36}|{'-' * 11}|{'-' * 10}|{'-' * 13}|")
-    for key in runs[0]:
-        label = "1080p" if "1080p" in key and "canvas" not in key else "720p"
-        ratio = med(key) / med(f"np.copyto {label}")
-        print(f"| {key:34} | {med(key):9.2f} | {med(key, 1):8.2f} | {ratio:11.1f} |")
-    searches = 5  # per 60-frame window (verify's checkpoints)
-    for kind in ("marked", "unmarked"):
-        per = med("detect add 720p") + searches * med(f"detect search 720p, {kind}") / 60
+    print(
+        f"watermark speed: 1 OpenCV thread, {args.runs} runs x {args.frames} frames per "
+        f"embed row (pooled), {args.runs} windows of {WINDOW} frames per detect row; "
+        "wall time, and this thread's CPU time (what the load of other processes adds to "
+        "the wall time but not to the CPU time)"
+    )
+    print()
+    print("| what | median ms | p95 ms | p99 ms | CPU median ms | CPU p99 ms | x np.copyto |")
+    print("|---|---|---|---|---|---|---|")
+    for key, samples in times.items():
+        copy = "np.copyto 1080p" if "1080p" in key else "np.copyto 720p"
+        p95, p99 = np.percentile([v[0] for v in samples], [95, 99])
+        cpu99 = float(np.percentile([v[1] for v in samples], 99))
         print(
-            f"detect per 720p frame, {kind} (add + {searches} searches / 60 frames): {per:.2f} ms"
+            f"| {key} | {med(key):.3f} | {p95:.3f} | {p99:.3f} | {med(key, 1):.3f} | "
+            f"{cpu99:.3f} | {med(key) / med(copy):.1f} |"
         )
-    if "dwtDct embed 1080p" not in runs[0]:
+    print()
+    for fmt in ("v2", "v1"):
+        key = f"{fmt} detect per 720p frame (60-frame window)"
+        wall, cpu = med(key), med(key, 1)
+        print(
+            f"{fmt} detect at 720p: {wall:.2f} ms per frame = {1e3 / wall:.1f} frames/s "
+            f"(CPU {cpu:.2f} ms = {1e3 / cpu:.1f} frames/s) on one core"
+        )
+    if "dwtDct embed 1080p" not in times:
         print("dwtDct: not installed (pip install --no-deps invisible-watermark PyWavelets)")
 
 

@@ -33,6 +33,12 @@ __all__ = ["Fitter", "Pipeline"]
 log = logging.getLogger(__name__)
 
 
+#: The grey of letterbox bars: video black (what limited-range YUV, the virtual camera's
+#: and every call's format, shows as black anyway), which leaves the watermark room to
+#: go down as well as up, so the bars carry it too.
+BAR_LEVEL = 16
+
+
 class Fitter:
     """Copies source images into the output buffer, letterboxed (never cropped).
 
@@ -63,7 +69,7 @@ class Fitter:
             self._bars = [b for b in bars if b.size]
         x, y, w, h = self._rect
         for bar in self._bars:
-            bar.fill(0)
+            bar.fill(BAR_LEVEL)
         interp = cv2.INTER_AREA if w < sw else cv2.INTER_LINEAR
         out[y : y + h, x : x + w] = cv2.resize(image, (w, h), interpolation=interp)
 

@@ -33,7 +33,8 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "run",
         help="disclose a source and send it to a virtual camera or a recording",
-        description="Stamp every frame (banner, per-frame mark, face tag, watermark) and send it on. "
+        description="Stamp every frame (banner, per-frame mark, face tag, watermark) and "
+        "send it on. "
         "With no flags: the webcam if one opens, else overlay's own avatar; the virtual "
         "camera if one is available, else a recording in the current folder.",
     )

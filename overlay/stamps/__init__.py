@@ -33,7 +33,9 @@ def default_stamps(
 
     The watermark comes last so that everything a frame shows carries it: the start
     card, the banner's plate, the mark and the slate cover a large part of the picture,
-    and a watermark drawn first would be painted over there. ``faces`` defaults to ``FaceSettings()`` (tag on, detection inline). With no face
+    and a watermark drawn first would be painted over there.
+
+    ``faces`` defaults to ``FaceSettings()`` (tag on, detection inline). With no face
     model the face tag is a no-op and the banner stays where configured.
     """
     from overlay.faces import FaceSettings, open_face_watch

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import cv2
 import numpy as np
@@ -242,7 +243,7 @@ class Detector:
             if i and not full:
                 break
             img = small if s == 1.0 else cv2.resize(small, geo.size, interpolation=cv2.INTER_AREA)
-            self._evaluate(img, geo, i * self._per_scale, nominal=not full)
+            self._evaluate(cast(F32, img), geo, i * self._per_scale, nominal=not full)
         self.frames += 1
 
     @staticmethod

@@ -39,10 +39,13 @@ __all__ = ["DEFAULT_STRENGTH", "FLAT_STRENGTH", "Embedder", "cell_grid"]
 DEFAULT_STRENGTH = 6.0
 #: Largest change of a cell on flat areas (walls, skin, sky, plates), where it shows.
 FLAT_STRENGTH = 2.0
-#: Fine texture (mean absolute high-pass at 1/4 size, grey levels) at which a cell may
-#: take the full strength; flatter cells are capped proportionally down to
-#: ``FLAT_STRENGTH`` (texture masks a change; a flat area does not).
+#: Fine texture (mean absolute high-pass at 1/4 size, grey levels) above
+#: ``TEXTURE_FLAT`` over which a cell (and a pixel) may take the full strength; flatter
+#: ones are capped proportionally down to ``FLAT_STRENGTH`` (texture masks a change; a
+#: flat area does not).
 TEXTURE_FULL = 2.0
+#: Texture below this counts as flat (sensor noise, a gradient, a plate).
+TEXTURE_FLAT = 1.0
 #: A block keeps its lattice point while the picture's projection stays within this
 #: many steps of it (hysteresis: a picture that drifts across a decision boundary does
 #: not flip the block's change back and forth).
@@ -141,6 +144,7 @@ class Embedder:
         self._point: F32 | None = None
         self._fade_up: F32 = np.ones((self._small[1], self._small[0]), np.float32)
         self._fade_down: F32 = np.ones_like(self._fade_up)
+        self._pixel_cap: F32 = np.full_like(self._fade_up, self.flat)
         self._pos_small = np.zeros((self._small[1], self._small[0]), np.uint8)
         self._neg_small = np.zeros_like(self._pos_small)
         self._pos = np.zeros((h, 3 * w), np.uint8)
@@ -168,8 +172,13 @@ class Embedder:
         return cast(F32, cv2.resize(region, size, interpolation=cv2.INTER_AREA))
 
     def _texture(self, small: F32) -> F32:
-        """Each cell's fine texture: mean absolute high-pass at 1/4 size."""
+        """Each cell's fine texture (mean absolute high-pass at 1/4 size); also sets the
+        per-pixel cap: a flat patch inside a textured cell keeps the flat limit."""
         fine = np.abs(small - cv2.GaussianBlur(small, (0, 0), 1.0, borderType=cv2.BORDER_REFLECT))
+        local = cv2.GaussianBlur(fine, (0, 0), 1.0, borderType=cv2.BORDER_REFLECT)
+        np.clip((local - TEXTURE_FLAT) * (1.0 / TEXTURE_FULL), 0.0, 1.0, out=self._pixel_cap)
+        self._pixel_cap *= self.strength - self.flat
+        self._pixel_cap += self.flat
         return self._cell_means(fine)
 
     # -- the change -------------------------------------------------------------------
@@ -190,7 +199,8 @@ class Embedder:
             point = np.where(keep, self._point, point)
         self._point = point.astype(np.float32)
         tex = self._texture(grey)[self._rows, self._cols]
-        cap = self.flat + (self.strength - self.flat) * np.clip(tex / TEXTURE_FULL, 0.0, 1.0)
+        ramp = np.clip((tex - TEXTURE_FLAT) * (1.0 / TEXTURE_FULL), 0.0, 1.0)
+        cap = self.flat + (self.strength - self.flat) * ramp
         # Spread the move over the block's cells in proportion to their caps: the
         # projection moves by the full amount unless a cell hits its cap.
         share = cap / cap.mean(axis=1, keepdims=True)
@@ -218,8 +228,10 @@ class Embedder:
         np.clip(self._fade_up, 0.0, 1.0, out=self._fade_up)
 
     def _faded(self, change: F32) -> F32:
-        up = np.maximum(change, 0.0) * self._fade_up
-        return cast(F32, up + np.minimum(change, 0.0) * self._fade_down)
+        """``change`` within the per-pixel cap and the fades (what the picture gets)."""
+        capped = np.clip(change, -self._pixel_cap, self._pixel_cap)
+        up = np.maximum(capped, 0.0) * self._fade_up
+        return cast(F32, up + np.minimum(capped, 0.0) * self._fade_down)
 
     def _small_grey(self, image: BGRImage) -> F32:
         """The picture's grey at 1/4 size, as 4x4 means (what the detector's cell means

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import cv2
 import numpy as np
 import pytest
@@ -80,7 +82,7 @@ def test_the_mark_follows_a_moving_picture_without_jumps(coffee_clip: list[BGRIm
     for f in coffee_clip[:4]:
         embedder.apply(f.copy())
         changes.append(embedder.change())
-    steps = [np.abs(b - a).max() for a, b in zip(changes, changes[1:], strict=False)]
+    steps = [np.abs(b - a).max() for a, b in itertools.pairwise(changes)]
     assert max(steps) > 0
     assert max(steps) <= RATE + 2
 
