@@ -241,7 +241,9 @@ def report(
     quality: dict[tuple[str, str], list[tuple[float, int, float]]],
     sizes: dict[tuple[str, str], list[int]],
 ) -> None:
-    share: Callable[[list[int | None]], str] = lambda v: f"{sum(x is not None for x in v)}/{len(v)}"
+    def share(v: list[int | None]) -> str:
+        return f"{sum(x is not None for x in v)}/{len(v)}"
+
     print(
         f"watermark robustness: 1280x720 output, {len(contents)} contents "
         f"({', '.join(contents)}) x {windows} windows of {WINDOW} frames; the first window "
