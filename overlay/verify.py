@@ -18,6 +18,8 @@ import numpy as np
 
 from overlay.errors import FrameFormatError, SourceError
 from overlay.frames import BGRImage
+from overlay.images import check_pixels, read_image, regular_file
+from overlay.paths import display_path
 from overlay.watermark import PUBLIC_KEY, Detector, open_session_id, threshold_for
 
 __all__ = ["IMAGE_SUFFIXES", "WINDOW", "VerifyReport", "WatermarkReport", "verify"]
@@ -131,13 +133,7 @@ def verify(
         SourceError: the file is missing, a directory, empty, truncated or undecodable.
         FrameFormatError: an image that is too small, greyscale or not 8-bit.
     """
-    p = Path(path)
-    if p.is_dir():
-        raise SourceError(f"{p} is a directory; pass a video or image file")
-    if not p.exists():
-        raise SourceError(f"{p} does not exist; check the path")
-    if p.stat().st_size == 0:
-        raise SourceError(f"{p} is empty (0 bytes); pass a complete video or image file")
+    p = regular_file(path, "file")
     if p.suffix.lower() in IMAGE_SUFFIXES:
         image = _read_image(p)
         h, w = image.shape[:2]
@@ -149,12 +145,13 @@ def verify(
     try:
         if not cap.isOpened():
             raise SourceError(
-                f"cannot decode {p} as a video or image; is it truncated or corrupt? "
-                "(images need a suffix such as .png)"
+                f"cannot decode {display_path(p)} as a video or image; is it truncated or "
+                "corrupt? (images need a suffix such as .png)"
             )
         total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         w = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
         h = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        check_pixels(w, h, f"video {display_path(p)}")
         report = WatermarkReport()
 
         def frames() -> Any:
@@ -207,9 +204,7 @@ def _with_provenance(
 
 
 def _read_image(p: Path) -> BGRImage:
-    raw = cv2.imread(str(p), cv2.IMREAD_UNCHANGED)
-    if raw is None:
-        raise SourceError(f"cannot decode the image {p}; is it truncated or corrupt?")
+    raw = read_image(p, "image")
     if raw.dtype != np.uint8:
         raise FrameFormatError(
             f"{p} is a {raw.dtype} image; verify reads 8-bit colour images "
