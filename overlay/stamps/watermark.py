@@ -31,7 +31,8 @@ def installation_key(path: Path | None = None) -> bytes:
         path: the key file; default ``config_dir() / "watermark.key"``.
 
     Raises:
-        ProvenanceError: the file exists but does not hold 64 hex characters.
+        ProvenanceError: the file exists but does not hold 64 hex characters, or is
+            readable by the group or others.
     """
     if path is None:
         from overlay.paths import config_dir
@@ -40,7 +41,9 @@ def installation_key(path: Path | None = None) -> bytes:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        pass
+        from overlay.provenance._files import check_private
+
+        check_private(path)  # a secret: refused at 0644, like the signing keys
     else:
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32) + "\n")
