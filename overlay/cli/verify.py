@@ -71,16 +71,18 @@ def _key(arg: str | None) -> bytes | None:
         path = Path(arg)
         if not path.is_file():
             raise OverlayError(f"--key {arg}: no such file; pass the watermark.key file")
-        return installation_key(path)
+        return installation_key(path, check_mode=False)
     from overlay.paths import config_dir
 
     default = config_dir() / KEY_FILE
-    return installation_key(default) if default.is_file() else None
+    return installation_key(default, check_mode=False) if default.is_file() else None
 
 
 def run(args: argparse.Namespace) -> int:
     from overlay.verify import exit_code, provenance_failures, verify
 
+    if args.max_frames is not None and args.max_frames < 1:
+        raise OverlayError(f"--max-frames {args.max_frames} must be 1 or more")
     key = _key(args.key)
     last = [time.monotonic()]
 

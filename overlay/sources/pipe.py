@@ -34,7 +34,7 @@ class PipeSource(BaseSource):
         w, h = size
         if w < 2 or h < 2:
             raise ConfigError(f"--pipe-size {w}x{h} is too small; frames need at least 2x2 pixels")
-        check_pixels(w, h, "frames of --pipe-size")
+        check_pixels(w, h, "--pipe-size")
         self.size = size
         self.spec = "pipe"
         self._stream = stream

@@ -36,6 +36,8 @@ def default_stamps(
     """
     from overlay.faces import FaceSettings, open_face_watch
 
+    # The watermark first: its key is checked (mode 0600) before the face model loads.
+    watermark = WatermarkStamp(session)
     tag = FaceTagStamp(
         session,
         open_face_watch(faces or FaceSettings()),
@@ -43,7 +45,7 @@ def default_stamps(
     )
     mark = MarkStamp(session, banner.position)
     return [
-        WatermarkStamp(session),
+        watermark,
         tag,
         BannerStamp(
             session,

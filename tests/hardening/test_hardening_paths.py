@@ -231,3 +231,36 @@ def test_ctrl_c_in_the_cli_before_the_command(
     monkeypatch.setattr(cli, "build_parser", lambda: interrupted())
     assert main(["run"]) == 130
     assert capsys.readouterr().err.strip() == "overlay: stopped"
+
+
+def test_verify_max_frames_zero_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    p = still(tmp_path / "p.png", 200, 200)
+    assert "--max-frames 0" in one_line_error(capsys, ["verify", str(p), "--max-frames", "0"])
+    # Twin: --max-frames 1 reads.
+    assert main(["verify", str(p), "--max-frames", "1"]) == 1
+    capsys.readouterr()
+
+
+def test_refusals_in_a_real_process_are_one_line(tmp_path: Path) -> None:
+    """The whole stderr of a real process (MediaPipe's native lines included) is one line."""
+    env = {
+        **os.environ,
+        "OVERLAY_CONFIG_DIR": str(tmp_path / "cfg"),
+        "OVERLAY_DATA_DIR": str(tmp_path / "data"),
+    }
+    (tmp_path / "cfg").mkdir(mode=0o700)
+    key = tmp_path / "cfg" / "watermark.key"
+    key.write_text("00" * 32 + "\n")
+    key.chmod(0o644)
+    run = [sys.executable, "-m", "overlay", "run", "--source", "avatar", "--sink", "null"]
+    for extra, words in (([], "chmod 600"), (["--likeness", "/dev/null"], "not a regular file")):
+        if extra:
+            key.chmod(0o600)
+        done = subprocess.run(
+            [*run, "--frames", "3", *extra], capture_output=True, text=True, env=env, timeout=120
+        )
+        assert done.returncode == 2
+        assert done.stderr.strip().count("\n") == 0, done.stderr
+        assert words in done.stderr
