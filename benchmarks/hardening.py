@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -451,21 +452,34 @@ def run_bad_inputs() -> list[tuple[str, str, str, str]]:
                 input=bad.stdin, capture_output=True, env=_env(d), cwd=d, timeout=300,
             )  # fmt: skip
             err = done.stderr.decode("utf-8", "replace").strip()
-            lines = [ln for ln in err.splitlines() if not ln.startswith("overlay verify: ")]
-            if done.returncode == 3:  # verify's provenance line is a summary, one line
-                lines = err.splitlines()[-1:]
+            # verify's progress lines ("overlay verify: 60 of 120 frames") are not errors
+            progress = re.compile(r"^overlay verify: \d+( of \d+)? frames$")
+            lines = [ln for ln in err.splitlines() if not progress.match(ln)]
             check = bad.after or _only()
             one_line = len(lines) == 1 if done.returncode != 1 else len(lines) <= 1
-            ok = (
-                done.returncode == bad.code
-                and "Traceback" not in err
-                and one_line
-                and check(d, before)
-            )
+            left_clean = check(d, before)
+            ok = done.returncode == bad.code and "Traceback" not in err and one_line and left_clean
             shown = (lines[-1] if lines else "")[:110].replace("|", "\\|")
+            why = []
+            if done.returncode != bad.code:
+                why.append(f"expected exit {bad.code}")
+            if "Traceback" in err:
+                why.append("traceback")
+            if not one_line:
+                why.append(f"{len(lines)} stderr lines")
+            if not left_clean:
+                why.append("files left behind")
+            note = f" ({', '.join(why)})" if why else ""
             rows.append(
-                (bad.what, f"exit {done.returncode}: {shown}", "yes" if ok else "**no**", bad.owner)
+                (
+                    bad.what,
+                    f"exit {done.returncode}: {shown}{note}",
+                    "yes" if ok else "**no**",
+                    bad.owner,
+                )
             )
+            if not one_line:
+                print(f"     stderr: {err[-600:]!r}", file=sys.stderr)
         print(f"  {'ok ' if ok else 'NO '} {bad.what}", file=sys.stderr)
     for what, fn, owner in SPECIAL:
         with tempfile.TemporaryDirectory() as tmp:

@@ -62,23 +62,26 @@ def _has_face(image: BGRImage) -> bool:
     if model is None:
         log.info("no face model: the likeness image is not checked for a face")
         return True
-    from overlay.faces.detector import FaceDetector
+    from overlay.faces.detector import FaceDetector, quiet_stderr
 
     h, w = image.shape[:2]
     scale = min(1.0, _FACE_CHECK_SIDE / max(h, w))
     if scale < 1.0:
         size = (round(w * scale), round(h * scale))
         image = as_bgr(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
-    detector = FaceDetector(model, min_score=0.5)
-    try:
-        sh, sw = image.shape[:2]
-        side = max(sh, sw)
-        # One square region over the whole picture (padded), then the usual tiles.
-        square = cv2.copyMakeBorder(
-            image, 0, side - sh, 0, side - sw, cv2.BORDER_CONSTANT, value=(0, 0, 0)
-        )
-        if detector.detect(as_bgr(square), (0, 0, side)):
-            return True
-        return bool(detector.detect(as_bgr(image)))
-    finally:
-        detector.close()
+    # MediaPipe's native side prints warnings on stderr while it runs; a refusal must
+    # stay one line, so it is silenced for this one-off check.
+    with quiet_stderr():
+        detector = FaceDetector(model, min_score=0.5)
+        try:
+            sh, sw = image.shape[:2]
+            side = max(sh, sw)
+            # One square region over the whole picture (padded), then the usual tiles.
+            square = cv2.copyMakeBorder(
+                image, 0, side - sh, 0, side - sw, cv2.BORDER_CONSTANT, value=(0, 0, 0)
+            )
+            if detector.detect(as_bgr(square), (0, 0, side)):
+                return True
+            return bool(detector.detect(as_bgr(image)))
+        finally:
+            detector.close()

@@ -264,3 +264,22 @@ def test_refusals_in_a_real_process_are_one_line(tmp_path: Path) -> None:
         assert done.returncode == 2
         assert done.stderr.strip().count("\n") == 0, done.stderr
         assert words in done.stderr
+
+
+def test_consent_refusal_in_a_real_process_is_one_line(tmp_path: Path) -> None:
+    # MediaPipe's native warnings (printed while the face check runs) stay off stderr.
+    flat = still(tmp_path / "flat.png", 320, 240)
+    form = tmp_path / "form.pdf"
+    form.write_bytes(b"%PDF")
+    env = {**os.environ, "OVERLAY_CONFIG_DIR": str(tmp_path / "cfg")}
+    argv = ["consent", "add", "--likeness", str(flat), "--name", "A", "--expires", "2099-01-01"]
+    done = subprocess.run(
+        [sys.executable, "-m", "overlay", *argv, "--evidence", str(form)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert "no face found" in done.stderr
