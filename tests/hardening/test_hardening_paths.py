@@ -196,8 +196,11 @@ def test_not_an_image_file(capsys: pytest.CaptureFixture[str], tmp_path: Path, k
 
 def _startup_interrupt(where: str) -> subprocess.CompletedProcess[str]:
     """Run ``overlay run`` in a child that sends itself SIGINT at ``where`` in start-up."""
+    # The child restores Python's SIGINT handler: under a shell's background job (CI) SIGINT
+    # is inherited ignored, and Python then never raises KeyboardInterrupt.
     code = f"""
 import os, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import overlay.runner as runner
 from overlay.cli import main
 orig = runner.{where}
@@ -229,7 +232,12 @@ def test_ctrl_c_in_the_cli_before_the_command(
         os.kill(os.getpid(), signal.SIGINT)
 
     monkeypatch.setattr(cli, "build_parser", lambda: interrupted())
-    assert main(["run"]) == 130
+    # Python's own handler, as in a terminal (a background job inherits SIGINT ignored).
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert main(["run"]) == 130
+    finally:
+        signal.signal(signal.SIGINT, old)
     assert capsys.readouterr().err.strip() == "overlay: stopped"
 
 
