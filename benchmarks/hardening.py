@@ -808,9 +808,9 @@ def main() -> None:
             f"## Faults: {ok} of {len(faults)} as promised\n\n"
             "Frames: what a sink received (for signals: what the recording plays back). "
             "Unlabelled: frames without the banner's \"AI\" (template match at the banner's "
-            "place). Lost: frames asked for (or reported sent) minus frames received or "
-            "playable; for live sources the frames the pipeline dropped as stale. 'owner' "
-            "names rows another branch fixes.\n\n"
+            "place). Lost: frames asked for (3 s at 30 fps = 90, or what the run reported "
+            "sent) minus frames received or playable. 'owner' names rows another branch "
+            "fixes.\n\n"
             + _table(
                 ("fault", "frames", "unlabelled", "lost", "how it ended", "as promised", "owner"),
                 faults,
