@@ -33,11 +33,12 @@ import types
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BLOCKED_LOOKUPS", "block_native_dns", "load_mediapipe"]
+__all__ = ["BLOCKED_LOOKUPS", "block_native_dns", "blocked_lookups", "load_mediapipe"]
 
 log = logging.getLogger(__name__)
 
-#: Host names the native library tried to look up since the block was put in place.
+#: Host names the native library tried to look up (recorded where the refusal is a
+#: Python function; on x86-64 it is machine code and only :func:`blocked_lookups` counts).
 BLOCKED_LOOKUPS: list[str] = []
 
 _lock = threading.Lock()
@@ -53,6 +54,8 @@ _EAI_NONAME = -2
 def _refuse_lookup(node: bytes | None, service: bytes | None, hints: int, res: int) -> int:
     name = (node or b"").decode("ascii", "replace")
     BLOCKED_LOOKUPS.append(name)
+    with _count_lock:
+        _COUNT.value += 1
     if res:
         ctypes.c_void_p.from_address(res).value = None
     return _EAI_NONAME
@@ -60,6 +63,49 @@ def _refuse_lookup(node: bytes | None, service: bytes | None, hints: int, res: i
 
 #: Kept alive for as long as the process: the library holds its address.
 _REFUSE = _GetAddrInfo(_refuse_lookup)
+_COUNT = ctypes.c_uint64(0)
+_count_lock = threading.Lock()
+_stub: list[object] = []  # the executable page, kept mapped for the process's life
+_stub_address: list[int] = []
+
+
+def blocked_lookups() -> int:
+    """How many host-name lookups the native library made and was refused."""
+    return int(_COUNT.value)
+
+
+def _native_refusal() -> int | None:
+    """Address of a machine-code ``getaddrinfo`` that counts and answers EAI_NONAME.
+
+    Machine code, not a Python callback: the library may look up a host from its own
+    thread while the interpreter shuts down, when calling into Python would crash.
+    x86-64 only (None elsewhere).
+    """
+    import platform
+
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return None
+    if _stub_address:
+        return _stub_address[0]
+    counter = ctypes.addressof(_COUNT)
+    code = (
+        b"\x48\xb8" + struct.pack("<Q", counter)  # mov rax, counter
+        + b"\xf0\x48\xff\x00"  # lock inc qword ptr [rax]
+        + b"\xb8" + struct.pack("<i", _EAI_NONAME)  # mov eax, EAI_NONAME
+        + b"\xc3"  # ret
+    )  # fmt: skip
+    page = mmap.mmap(-1, mmap.PAGESIZE, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    page.write(code)
+    buf = ctypes.c_char.from_buffer(page)
+    address = ctypes.addressof(buf)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    if libc.mprotect(address, mmap.PAGESIZE, mmap.PROT_READ | mmap.PROT_EXEC) != 0:
+        return None  # no executable memory allowed here: the Python refusal is used
+    _stub.extend([page, buf])
+    _stub_address.append(address)
+    return address
+
 
 # (relocation types of a GOT slot that holds a function address) per ELF machine.
 _SLOT_TYPES = {62: (6, 7), 183: (1025, 1026)}  # x86-64: GLOB_DAT, JUMP_SLOT; AArch64
@@ -206,7 +252,7 @@ def block_native_dns(library: str) -> bool:
         bias = base_map[0] - (first_load & ~(mmap.PAGESIZE - 1))
         libc = ctypes.CDLL(None, use_errno=True)
         libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-        target = ctypes.cast(_REFUSE, ctypes.c_void_p).value
+        target = _native_refusal() or ctypes.cast(_REFUSE, ctypes.c_void_p).value
         for r_offset in slots:
             address = bias + r_offset
             page = address & ~(mmap.PAGESIZE - 1)
