@@ -14,7 +14,8 @@ import os
 os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
 
-from overlay.config import BannerConfig, OutputConfig
+from typing import TYPE_CHECKING, Any
+
 from overlay.errors import (
     ConfigError,
     ConsentError,
@@ -25,9 +26,12 @@ from overlay.errors import (
     SourceError,
     StampError,
 )
-from overlay.frames import BGRImage, Frame, StampedFrame
-from overlay.pipeline import Pipeline
-from overlay.session import Session
+
+if TYPE_CHECKING:
+    from overlay.config import BannerConfig, OutputConfig
+    from overlay.frames import BGRImage, Frame, StampedFrame
+    from overlay.pipeline import Pipeline
+    from overlay.session import Session
 
 __version__ = "0.1.0"
 
@@ -49,3 +53,26 @@ __all__ = [
     "StampedFrame",
     "__version__",
 ]
+
+# The heavy names (numpy, OpenCV) load on first use, so that ``overlay --help`` and a
+# Ctrl-C right after start-up meet a light package (the CLI catches the interrupt).
+_LAZY = {
+    "BGRImage": "overlay.frames",
+    "BannerConfig": "overlay.config",
+    "Frame": "overlay.frames",
+    "OutputConfig": "overlay.config",
+    "Pipeline": "overlay.pipeline",
+    "Session": "overlay.session",
+    "StampedFrame": "overlay.frames",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'overlay' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -77,15 +77,8 @@ class BannerConfig:
                 f"unknown banner position {self.position!r}; use one of: {', '.join(POSITIONS)}"
             )
         if self.text is not None:
-            if "AI" not in self.text:
-                raise ConfigError(
-                    f'banner text {self.text!r} does not contain "AI"; the disclosure must '
-                    'say AI, e.g. "AI-generated" or "AI生成"'
-                )
-            if not self.text.strip() or "\n" in self.text or len(self.text) > 40:
-                raise ConfigError(
-                    f"banner text {self.text!r} must be one line of 1-40 characters; shorten it"
-                )
+            # Frozen: the normalised text replaces the given one (same value for plain text).
+            object.__setattr__(self, "text", check_banner_text(self.text))
         if not self.text_height >= MIN_TEXT_HEIGHT:
             raise ConfigError(
                 f"banner text height {self.text_height:.1%} of the shortest side is below the "
@@ -132,6 +125,70 @@ PRESETS: dict[str, BannerConfig] = {
     # GB 45438-2025: Chinese text, at least 5% of the shortest side.
     "gb45438": BannerConfig(lang="zh", position="top-left", text_height=0.06),
 }
+
+#: "AI" as a word of its own ("AI-generated", "AI生成", "AIGC"), not inside "PAID" or "FAIR".
+_AI_WORD = re.compile(r"(?<![A-Za-z])AI(?:GC)?(?![A-Za-z])")
+
+#: Unicode categories refused in banner text: format characters (bidi overrides and
+#: isolates, zero-width spaces and joiners, soft hyphen, BOM), controls, private use,
+#: unassigned, surrogates, line/paragraph separators, and combining marks left after
+#: normalisation (a stroke or overlay drawn across "AI").
+_REFUSED_CATEGORIES = {
+    "Cf": "a format character (bidi control, zero-width or invisible)",
+    "Cc": "a control character",
+    "Co": "a private-use character",
+    "Cn": "an unassigned code point",
+    "Cs": "a lone surrogate (bytes that are not UTF-8)",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+    "Mn": "a combining mark",
+    "Me": "an enclosing mark",
+    "Mc": "a combining mark",
+}
+
+
+def check_banner_text(text: str) -> str:
+    """``text`` normalised (NFKC) and checked to be drawn as written; the checked text.
+
+    NFKC folds look-alike forms (full-width "ＡＩ" -> "AI", ligatures, compatibility
+    spaces); then every character must be visible and drawn by the bundled font, so the
+    banner on screen says exactly what the text says, left to right.
+
+    Raises:
+        ConfigError: an invisible, reordering or undrawable character, no "AI" word, or
+            not one line of 1-40 characters.
+    """
+    import unicodedata
+
+    norm = unicodedata.normalize("NFKC", text)
+    if not norm.strip() or len(norm) > 40 or "\n" in norm or "\r" in norm:
+        raise ConfigError(f"banner text {text!r} must be one line of 1-40 characters; shorten it")
+    for ch in norm:
+        what = _REFUSED_CATEGORIES.get(unicodedata.category(ch))
+        if what is None and ch.isspace() and ch != " ":
+            what = "a space other than the plain space"
+        if what is not None:
+            raise ConfigError(
+                f"banner text {text!r} contains {what}, U+{ord(ch):04X} "
+                f"{unicodedata.name(ch, 'unnamed')}; the banner must read as written: "
+                "remove it"
+            )
+    if not _AI_WORD.search(norm):
+        raise ConfigError(
+            f'banner text {text!r} does not contain "AI" as a word; the disclosure must '
+            'say AI, e.g. "AI-generated" or "AI生成"'
+        )
+    from overlay.render import missing_glyphs
+
+    missing = missing_glyphs(norm)
+    if missing:
+        shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in missing)
+        raise ConfigError(
+            f"banner text {text!r} has characters the label font cannot draw: {shown}; "
+            "use Latin or Chinese (GB2312) letters, no emoji"
+        )
+    return norm
+
 
 _SIZE = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
 

@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 from overlay.errors import ConfigError
 from overlay.frames import BGRImage
 
-__all__ = ["FONT_PATH", "Sprite", "render_label", "text_font"]
+__all__ = ["FONT_PATH", "Sprite", "missing_glyphs", "render_label", "text_font"]
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 #: Noto Sans CJK SC Bold, cut to ASCII, Latin-1 and the GB2312 characters (SIL OFL 1.1).
@@ -30,12 +30,35 @@ FONT_PATH = ASSETS / "fonts" / "NotoSansSC-Bold-subset.otf"
 def text_font(size_px: int) -> ImageFont.FreeTypeFont:
     """The bundled font at ``size_px`` pixels per em."""
     try:
-        return ImageFont.truetype(str(FONT_PATH), size_px)
+        # Basic layout: glyphs in the text's order, never reordered by a bidi algorithm
+        # (with libraqm, right-to-left runs would be reversed on screen).
+        return ImageFont.truetype(str(FONT_PATH), size_px, layout_engine=ImageFont.Layout.BASIC)
     except OSError as exc:
         raise ConfigError(
             f"cannot load the label font {FONT_PATH}: {exc}; reinstall overlay from its "
             "source tree (pip install -e .) so assets/ is present"
         ) from exc
+
+
+def missing_glyphs(text: str) -> list[str]:
+    """The characters of ``text`` the bundled font has no glyph for (drawn as blank).
+
+    FreeType draws a missing character as the font's ``.notdef`` glyph; in this font that
+    is an empty box one em wide. A character drawing exactly that is missing.
+    """
+    font = text_font(_PROBE_PX)
+    notdef = _glyph_print(font, _NOT_IN_FONT)
+    return sorted({ch for ch in text if ch != " " and _glyph_print(font, ch) == notdef})
+
+
+#: Probe size for glyph checks, and a private-use character no font of ours maps.
+_PROBE_PX = 40
+_NOT_IN_FONT = "\ue000"
+
+
+def _glyph_print(font: ImageFont.FreeTypeFont, ch: str) -> tuple[tuple[int, int], bytes, float]:
+    mask = font.getmask(ch)
+    return mask.size, bytes(mask), font.getlength(ch)
 
 
 def _cap_height(font: ImageFont.FreeTypeFont) -> int:

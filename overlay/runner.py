@@ -165,6 +165,9 @@ def open_pipeline(
         sinks.extend(extra_sinks)
         if plan is not None:
             recorder = provenance.start(plan, session, sinks, settings.banner)
+            guard = provenance.consent_guard(plan, session, sinks, settings.banner)
+            if guard is not None:
+                stamps.insert(0, guard)  # consent re-checked while the session runs
             sinks.append(recorder.sink())  # last: recordings are signed before it finishes
         pipeline = Pipeline(source, sinks, session=session, banner=settings.banner, stamps=stamps)
     except BaseException:

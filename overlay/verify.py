@@ -18,9 +18,37 @@ import numpy as np
 
 from overlay.errors import FrameFormatError, SourceError
 from overlay.frames import BGRImage
+from overlay.images import check_pixels, read_image, regular_file
+from overlay.paths import display_path
 from overlay.watermark import PUBLIC_KEY, Detector, open_session_id
 
-__all__ = ["IMAGE_SUFFIXES", "WINDOW", "VerifyReport", "WatermarkReport", "verify"]
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_FOUND",
+    "EXIT_NOT_FOUND",
+    "EXIT_PROVENANCE_FAILED",
+    "IMAGE_SUFFIXES",
+    "WINDOW",
+    "VerifyReport",
+    "WatermarkReport",
+    "exit_code",
+    "provenance_failures",
+    "verify",
+]
+
+# Exit codes of ``overlay verify`` (documented in the README; scripts rely on them).
+#: The disclosure (watermark) was found and no provenance record failed.
+EXIT_FOUND = 0
+#: No disclosure was found.
+EXIT_NOT_FOUND = 1
+#: Bad input or an error (one line on stderr).
+EXIT_ERROR = 2
+#: The disclosure was found but a provenance record failed: tampered, damaged, another
+#: session's, or the frames do not match the log (with ``--strict``: also missing).
+EXIT_PROVENANCE_FAILED = 3
+
+#: The provenance sections of a report, in the order they are printed.
+PROVENANCE_SECTIONS = ("c2pa", "manifest", "log", "watermark_session", "frames")
 
 #: Frames per detection window (2 s at 30 fps): evidence is accumulated over a window.
 WINDOW = 60
@@ -84,9 +112,11 @@ class WatermarkReport:
 class VerifyReport:
     """Everything ``verify`` found in one file.
 
-    ``manifest``, ``log`` and ``c2pa`` come from the provenance checks (each with ``valid``
-    and ``reason``); ``watermark_session`` says whether the watermark's session id belongs
-    to the manifest found. They are None when provenance was not checked.
+    ``manifest``, ``log`` and ``c2pa`` come from the provenance checks (each with ``valid``,
+    ``reason`` and ``present``); ``watermark_session`` says whether the watermark's session
+    id belongs to the manifest found; ``frames`` whether the video's frames match the
+    log's perceptual hashes. They are None when provenance was not checked (or, for the
+    last two, when there was nothing to compare).
     """
 
     path: str
@@ -98,6 +128,7 @@ class VerifyReport:
     log: dict[str, Any] | None = None
     c2pa: dict[str, Any] | None = None
     watermark_session: dict[str, Any] | None = None
+    frames: dict[str, Any] | None = None
 
     @property
     def found(self) -> bool:
@@ -141,13 +172,7 @@ def verify(
         SourceError: the file is missing, a directory, empty, truncated or undecodable.
         FrameFormatError: an image that is too small, greyscale or not 8-bit.
     """
-    p = Path(path)
-    if p.is_dir():
-        raise SourceError(f"{p} is a directory; pass a video or image file")
-    if not p.exists():
-        raise SourceError(f"{p} does not exist; check the path")
-    if p.stat().st_size == 0:
-        raise SourceError(f"{p} is empty (0 bytes); pass a complete video or image file")
+    p = regular_file(path, "file")
     if p.suffix.lower() in IMAGE_SUFFIXES:
         image = _read_image(p)
         h, w = image.shape[:2]
@@ -159,12 +184,13 @@ def verify(
     try:
         if not cap.isOpened():
             raise SourceError(
-                f"cannot decode {p} as a video or image; is it truncated or corrupt? "
-                "(images need a suffix such as .png)"
+                f"cannot decode {display_path(p)} as a video or image; is it truncated or "
+                "corrupt? (images need a suffix such as .png)"
             )
         total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         w = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
         h = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        check_pixels(w, h, f"video {display_path(p)}")
         report = WatermarkReport()
 
         def frames() -> Any:
@@ -213,13 +239,42 @@ def _with_provenance(
     report.log = found["log"]
     report.c2pa = found["c2pa"]
     report.watermark_session = found["watermark_session"]
+    report.frames = found["frames"]
     return report
 
 
+def provenance_failures(report: VerifyReport, *, strict: bool = False) -> list[str]:
+    """The provenance sections that fail, as ``"section: reason"`` lines.
+
+    A section fails when its record is there but does not verify (tampered, damaged,
+    another session's, frames that do not match the log). With ``strict`` a missing
+    record fails too: every section must be present and valid.
+    """
+    failed = []
+    if strict and report.watermark.present and not report.watermark.detected:
+        failed.append("watermark: present but its payload (the session id) is unreadable")
+    for name in PROVENANCE_SECTIONS:
+        part = getattr(report, name)
+        if part is None:
+            if strict:
+                failed.append(f"{name}: not checked (nothing to compare)")
+            continue
+        if part.get("valid"):
+            continue
+        if strict or part.get("present", True):
+            failed.append(f"{name}: {part.get('reason')}")
+    return failed
+
+
+def exit_code(report: VerifyReport, *, strict: bool = False) -> int:
+    """``overlay verify``'s exit code for ``report`` (see the EXIT_ constants)."""
+    if not report.found:
+        return EXIT_NOT_FOUND
+    return EXIT_PROVENANCE_FAILED if provenance_failures(report, strict=strict) else EXIT_FOUND
+
+
 def _read_image(p: Path) -> BGRImage:
-    raw = cv2.imread(str(p), cv2.IMREAD_UNCHANGED)
-    if raw is None:
-        raise SourceError(f"cannot decode the image {p}; is it truncated or corrupt?")
+    raw = read_image(p, "image")
     if raw.dtype != np.uint8:
         raise FrameFormatError(
             f"{p} is a {raw.dtype} image; verify reads 8-bit colour images "

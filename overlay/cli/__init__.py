@@ -56,9 +56,41 @@ def build_parser() -> Parser:
     return parser
 
 
+EXIT_INTERRUPTED = 130
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        # Ctrl-C before the session's own handler is in place (imports, opening devices,
+        # loading the face model): one line, no traceback.
+        print("overlay: stopped", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _not_utf8(args_list: Sequence[str]) -> str | None:
+    """The first argument holding bytes that are not UTF-8 (surrogate escapes), if any."""
+    for arg in args_list:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return arg
+    return None
+
+
+def _main(args_list: list[str]) -> int:
+    bad = _not_utf8(args_list)
+    if bad is not None:
+        from overlay.paths import display_path
+
+        print(
+            f"overlay: error: argument '{display_path(bad)}' is not valid UTF-8 (a name or text "
+            "in another encoding); rename the file or folder, or give UTF-8 text",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     try:
         parser = build_parser()
         args = parser.parse_args(args_list)
@@ -82,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("overlay: stopped", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (``overlay sources | head``): stop quietly, as Unix tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -1,7 +1,10 @@
-"""``overlay verify PATH``: look for the AI-disclosure watermark in a video or image.
+"""``overlay verify PATH``: look for the AI-disclosure watermark in a video or image, and
+check the provenance records (C2PA, session manifest, frame log) that go with it.
 
-Exit 0 when an AI disclosure is found (the watermark with its payload, or the watermark
-present beyond doubt with its payload unreadable), 1 when not, 2 on error.
+Exit codes (``overlay.verify.EXIT_*``): 0 an AI disclosure found (the watermark with its
+payload, or present beyond doubt with its payload unreadable) and no provenance record
+failed; 1 not found; 2 error; 3 found but a provenance record failed (``--strict``: or
+is missing, or the payload was unreadable).
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ def add_parser(sub: Any) -> None:
         "verify",
         help="check a video, image or screenshot for the AI-disclosure watermark",
         description="Exit 0: AI watermark found (with its payload, or present with the "
-        "payload unreadable); 1: not found; 2: error.",
+        "payload unreadable) and no provenance record failed; 1: not found; 2: error; 3: "
+        "watermark found but a provenance record (C2PA, manifest, frame log, session match, "
+        "frames vs log) failed; with --strict also when one is missing or the payload was "
+        "unreadable.",
     )
     p.add_argument("path", help="video, image or screenshot")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
@@ -46,6 +52,12 @@ def add_parser(sub: Any) -> None:
         help="public key of the installation that made the records (overlay keys "
         "export-public); default: this installation's keys",
     )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 3 unless every provenance record is present and valid (C2PA, manifest, "
+        "frame log, the watermark's session, the frames against the log)",
+    )
     p.set_defaults(func=run)
 
 
@@ -56,16 +68,18 @@ def _key(arg: str | None) -> bytes | None:
         path = Path(arg)
         if not path.is_file():
             raise OverlayError(f"--key {arg}: no such file; pass the watermark.key file")
-        return installation_key(path)
+        return installation_key(path, check_mode=False)
     from overlay.paths import config_dir
 
     default = config_dir() / KEY_FILE
-    return installation_key(default) if default.is_file() else None
+    return installation_key(default, check_mode=False) if default.is_file() else None
 
 
 def run(args: argparse.Namespace) -> int:
-    from overlay.verify import verify
+    from overlay.verify import exit_code, provenance_failures, verify
 
+    if args.max_frames is not None and args.max_frames < 1:
+        raise OverlayError(f"--max-frames {args.max_frames} must be 1 or more")
     key = _key(args.key)
     last = [time.monotonic()]
 
@@ -98,11 +112,22 @@ def run(args: argparse.Namespace) -> int:
             ("session manifest", report.manifest),
             ("frame log", report.log),
             ("watermark session in manifest", report.watermark_session),
+            ("frames against the log", report.frames),
         ):
             if part is not None:
                 state = "valid" if part.get("valid") else f"not valid: {part.get('reason')}"
+                if not part.get("valid") and not part.get("present", True):
+                    state = f"absent: {part.get('reason')}"
                 print(f"  {name}: {state}")
-    return 0 if report.found else 1
+    code = exit_code(report, strict=args.strict)
+    if report.found and code != 0:
+        failed = provenance_failures(report, strict=args.strict)
+        print(
+            f"overlay verify: disclosure found but provenance failed ({len(failed)}): "
+            + "; ".join(failed),
+            file=sys.stderr,
+        )
+    return code
 
 
 def _summary(report: Any) -> str:

@@ -27,12 +27,11 @@ log = logging.getLogger(__name__)
 
 
 def import_mediapipe() -> object:
-    """Import mediapipe with its C++ logging turned down (it prints INFO lines to stderr)."""
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import mediapipe
+    """Import the parts of mediapipe overlay uses, C++ logging turned down, telemetry
+    blocked (see :mod:`overlay.faces.offline`)."""
+    from overlay.faces.offline import load_mediapipe
 
-    return mediapipe
+    return load_mediapipe()
 
 
 @contextlib.contextmanager

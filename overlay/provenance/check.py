@@ -628,14 +628,28 @@ def match_recording(
     return result
 
 
+def _other_session(result: dict[str, Any], what: str, expected: str, source: str) -> None:
+    """Mark ``result`` (valid or not) as not matching when it is for another session."""
+    sid = result.get("session_id")
+    if isinstance(sid, str) and sid and sid.lower() != expected:
+        result["valid"] = False
+        result["reason"] = f"the {what} is for session {sid}, the {source} carries {expected}"
+
+
 def provenance_report(
     video: PathLike | None = None,
     *,
     session_id: str | None = None,
     manifest: PathLike | None = None,
     public_key: PathLike | bytes | None = None,
+    match_frames: bool = True,
 ) -> dict[str, Any]:
-    """The ``manifest``, ``log`` and ``c2pa`` objects for ``overlay verify --json``.
+    """The ``manifest``, ``log``, ``c2pa`` and ``frames`` objects for ``overlay verify``.
+
+    Every object has ``valid``, ``reason`` and ``present`` (the record exists: a C2PA
+    manifest in the file, a session manifest given or found, a frame log next to it). A
+    manifest, log or C2PA manifest for another session than the one the recording carries
+    (its watermark's, else its C2PA soft binding's) is not valid, each saying so.
 
     Args:
         video: the file being verified (its C2PA manifest is checked), if any.
@@ -643,17 +657,25 @@ def provenance_report(
         manifest: a session manifest to check against (default: found by session id,
             from ``session_id`` or the recording's C2PA manifest).
         public_key: a PEM public key for records made on another installation.
+        match_frames: match the video's frames against the log's perceptual hashes
+            (``frames``; needs both).
 
     Returns:
-        ``{"session_id", "manifest", "log", "c2pa", "watermark_session"}``; each object has
-        ``valid`` and ``reason``. ``manifest`` carries a ``summary`` instead of the body.
+        ``{"session_id", "manifest", "log", "c2pa", "watermark_session", "frames"}``.
+        ``manifest`` carries a ``summary`` instead of the body; ``watermark_session`` and
+        ``frames`` are None when there was nothing to compare.
     """
     c2pa_result: dict[str, Any] = (
         check_c2pa(video, manifest, public_key=public_key)
         if video is not None
         else {"valid": False, "reason": "no file to check"}
     )
+    c2pa_result["present"] = video is not None and c2pa_result["reason"] not in (
+        "no C2PA manifest in the file",
+        "no file to check",
+    )
     sid = (session_id or c2pa_result.get("session_id") or "").lower() or None
+    source = "watermark" if session_id else "recording's C2PA manifest"
     manifest_path = Path(manifest) if manifest is not None else None
     log_path: Path | None = None
     if manifest_path is None and sid:
@@ -667,15 +689,17 @@ def provenance_report(
         log_path = sibling if sibling.exists() else None
     if manifest_path is None:
         reason = f"no session manifest for session {sid} here" if sid else "no session id"
-        manifest_result: dict[str, Any] = {"valid": False, "reason": reason}
-        log_result: dict[str, Any] = {"valid": False, "reason": reason}
+        manifest_result: dict[str, Any] = {"valid": False, "reason": reason, "present": False}
+        log_result: dict[str, Any] = {"valid": False, "reason": reason, "present": False}
     else:
         manifest_result = check_manifest(manifest_path, public_key=public_key)
+        manifest_result["present"] = manifest_path.exists()
         log_result = (
             check_log(log_path, manifest_result, public_key=public_key)
             if log_path is not None
             else {"valid": False, "reason": f"no frame log next to {manifest_path.name}"}
         )
+        log_result["present"] = log_path is not None
         body = manifest_result.pop("body", None) or {}
         manifest_result["summary"] = {
             k: body.get(k)
@@ -691,15 +715,29 @@ def provenance_report(
                 "recordings",
             )
         }
+    if sid:
+        _other_session(manifest_result, "manifest", sid, source)
+        _other_session(log_result, "frame log", sid, source)
+        if session_id:
+            _other_session(c2pa_result, "recording's C2PA manifest", sid, source)
     watermark = (
         check_watermark_session(session_id, manifest_path)
         if session_id and manifest_path is not None
         else None
     )
+    if watermark is not None:
+        watermark["present"] = True
+    frames: dict[str, Any] | None = None
+    if match_frames and video is not None and log_path is not None:
+        frames = match_recording(video, log_path, public_key=public_key)
+        frames["present"] = True
+        if sid:
+            _other_session(frames, "frame log", sid, source)
     return {
         "session_id": sid,
         "manifest": manifest_result,
         "log": log_result,
         "c2pa": c2pa_result,
         "watermark_session": watermark,
+        "frames": frames,
     }

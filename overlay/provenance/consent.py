@@ -31,6 +31,7 @@ from overlay.provenance.keys import (
     public_keys,
     verify_signature,
 )
+from overlay.provenance.likeness import check_likeness
 from overlay.provenance.signed import InvalidDocumentError, open_document, seal_document
 
 __all__ = [
@@ -236,7 +237,7 @@ def add_consent(
         "format": CONSENT_FORMAT,
         "id": secrets.token_hex(6),
         "subject": subject.strip(),
-        "likeness_sha256": file_sha256(likeness, "likeness image"),
+        "likeness_sha256": file_sha256(check_likeness(likeness), "likeness image"),
         "likeness_file": likeness.name,
         "scope": sorted(set(scope)),
         "granted_utc": _iso(now),

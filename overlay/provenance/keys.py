@@ -29,6 +29,7 @@ from overlay.provenance._files import check_private, write_atomic, write_private
 
 __all__ = [
     "SigningKey",
+    "check_key_files",
     "key_dir",
     "key_id_of",
     "load_public_key",
@@ -50,6 +51,33 @@ def key_dir() -> Path:
     folder = paths.config_dir() / "keys"
     folder.mkdir(mode=0o700, exist_ok=True)
     return folder
+
+
+def check_key_files() -> list[Path]:
+    """Check every private key file of this installation for mode 0600, before a session.
+
+    The watermark key, the Ed25519 signing keys (current and rotated) and the C2PA
+    signer's and CA's keys: a key readable by others is refused at start, not found out
+    when the recording is signed at the end. Files that do not exist yet are made 0600.
+
+    Returns:
+        The files checked.
+
+    Raises:
+        ProvenanceError: a key file readable by the group or others.
+    """
+    config = paths.config_dir()
+    files = [config / "watermark.key"]
+    folder = config / "keys"
+    if folder.is_dir():
+        files += sorted(folder.glob("*.key"))
+    files += [config / "c2pa" / "ca.key", config / "c2pa" / "signer.key"]
+    checked = []
+    for path in files:
+        if path.exists():
+            check_private(path)
+            checked.append(path)
+    return checked
 
 
 def key_id_of(public: Ed25519PublicKey) -> str:

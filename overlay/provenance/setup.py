@@ -12,11 +12,13 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from overlay.config import BannerConfig
 from overlay.errors import ConsentError
 from overlay.provenance.consent import ConsentRecord, file_sha256, find_consent
+from overlay.provenance.keys import check_key_files
+from overlay.provenance.likeness import check_likeness
 from overlay.provenance.policy import Disclosure, decide
 from overlay.provenance.recorder import SessionRecorder
 from overlay.session import Session
@@ -24,7 +26,10 @@ from overlay.sinks.base import FrameSink
 from overlay.sinks.file import FileSink
 from overlay.sources.base import FrameSource
 
-__all__ = ["Plan", "plan", "scopes_of", "start"]
+if TYPE_CHECKING:
+    from overlay.provenance.guard import ConsentGuard
+
+__all__ = ["Plan", "consent_guard", "plan", "scopes_of", "start"]
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +71,13 @@ def plan(
         declared_generator=declared_generator,
         digital_source_type=digital_source_type,
     )
-    digest = file_sha256(Path(likeness), "likeness image") if likeness else None
+    # Every private key 0600 before anything is recorded (not found out when signing).
+    check_key_files()
+    # The likeness must be a real picture (not /dev/null or an empty file that a record
+    # was once made for); the face was checked when the record was added.
+    digest = (
+        file_sha256(check_likeness(likeness, face=False), "likeness image") if likeness else None
+    )
     consent = None
     if disclosure.consent_needed and digest is not None:
         consent = find_consent(digest, (), likeness_name=str(likeness))
@@ -118,3 +129,14 @@ def start(
         if isinstance(sink, FileSink):
             sink.finalizers.append(recorder.finalizer_for(sink.path, _frames_of(sink)))
     return recorder
+
+
+def consent_guard(
+    the_plan: Plan, session: Session, sinks: Sequence[FrameSink], banner: BannerConfig
+) -> ConsentGuard | None:
+    """The stamp that re-checks the session's consent while it runs (None: no consent)."""
+    if the_plan.consent is None:
+        return None
+    from overlay.provenance.guard import ConsentGuard
+
+    return ConsentGuard(the_plan.consent, scopes_of(sinks), session.size, banner)

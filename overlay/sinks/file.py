@@ -12,6 +12,7 @@ import cv2
 
 from overlay.errors import ConfigError, OverlayError, SinkError
 from overlay.frames import StampedFrame
+from overlay.paths import checked_path
 from overlay.sinks.base import BaseSink, SinkOptions
 
 __all__ = ["FileSink", "default_recording_path"]
@@ -44,7 +45,7 @@ class FileSink(BaseSink):
         finalizers: list[Finalizer] | None = None,
     ) -> None:
         super().__init__(size)
-        self.path = Path(path)
+        self.path = checked_path(path, "recording")  # OpenCV crashes on a non-UTF-8 name
         self.spec = f"file {self.path}"
         self.finalizers = list(finalizers or [])
         self.frames = 0

@@ -21,8 +21,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from overlay.errors import ConfigError, SourceError
+from overlay.errors import ConfigError
 from overlay.frames import BGRImage, as_bgr
+from overlay.images import read_image
 from overlay.sources.base import BaseSource, FrameSource, SourceOptions
 
 if TYPE_CHECKING:
@@ -501,11 +502,7 @@ class AvatarSource(BaseSource):
         self.restartable = bool(driver is not None and driver.restartable)
         palette = None
         if likeness is not None:
-            picture = cv2.imread(likeness, cv2.IMREAD_COLOR)
-            if picture is None:
-                raise SourceError(
-                    f"cannot read the likeness image {likeness!r}; pass a PNG or JPEG file"
-                )
+            picture = read_image(likeness, "likeness image", cv2.IMREAD_COLOR)
             palette = palette_from_image(as_bgr(picture))
         self.renderer = AvatarRenderer(size, palette)
         self.idle = IdleAnimation()

@@ -6,10 +6,11 @@ import logging
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 from overlay.errors import ConfigError, FrameFormatError, SourceError
 from overlay.frames import BGRImage, as_bgr, check_image
+from overlay.images import MAX_IMAGE_PIXELS, check_pixels, read_image, regular_file
+from overlay.paths import checked_path, display_path
 from overlay.sources.base import BaseSource, SourceOptions
 
 __all__ = ["IMAGE_SUFFIXES", "FileSource"]
@@ -21,12 +22,9 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".
 
 def load_still(path: Path) -> BGRImage:
     """Read a still image as BGR uint8, refusing what overlay does not take."""
-    data = np.fromfile(str(path), np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
-    if image is None:
-        raise SourceError(f"cannot read image {path}: empty or not an image OpenCV can decode")
+    image = read_image(path, "image")
     try:
-        return check_image(image, f"image {path}")
+        return check_image(image, f"image {display_path(path)}")
     except FrameFormatError as exc:
         raise FrameFormatError(str(exc)) from None
 
@@ -43,7 +41,7 @@ class FileSource(BaseSource):
 
     def __init__(self, path: str | Path, loop: bool = True) -> None:
         super().__init__()
-        self.path = Path(path)
+        self.path = checked_path(path, "--source file:")
         self.loop = loop
         self.spec = f"file {self.path}"
         self._still: BGRImage | None = None
@@ -58,24 +56,23 @@ class FileSource(BaseSource):
         return cls(arg, loop=options.loop)
 
     def _open(self) -> None:
-        p = self.path
-        if not p.exists():
-            raise SourceError(f"file {p} does not exist; check the path")
-        if p.is_dir():
-            raise SourceError(f"{p} is a directory; give a video or image file")
-        if p.stat().st_size == 0:
-            raise SourceError(f"file {p} is empty; give a video or image file")
+        p = regular_file(self.path, "file")
         if p.suffix.lower() in IMAGE_SUFFIXES:
             self._still = load_still(p)
             self._still_sent = False
             return
         cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG)
+        if cap.isOpened():
+            w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+            if w * h > MAX_IMAGE_PIXELS:
+                cap.release()
+            check_pixels(w, h, f"video {display_path(p)}")
         ok, image = cap.read() if cap.isOpened() else (False, None)
         if not ok or image is None:
             cap.release()
             raise SourceError(
-                f"cannot decode video {p}: corrupt, truncated or not a video; check it plays "
-                "in a media player"
+                f"cannot decode video {display_path(p)}: corrupt, truncated or not a video; "
+                "check it plays in a media player"
             )
         self._cap = cap
         self._pending = as_bgr(image)

@@ -10,6 +10,7 @@ import numpy as np
 
 from overlay.errors import ConfigError, SourceError
 from overlay.frames import BGRImage
+from overlay.images import check_pixels
 from overlay.sources.base import BaseSource, SourceOptions
 
 __all__ = ["PipeSource"]
@@ -30,10 +31,13 @@ class PipeSource(BaseSource):
 
     def __init__(self, size: tuple[int, int], stream: BinaryIO | None = None) -> None:
         super().__init__()
+        w, h = size
+        if w < 2 or h < 2:
+            raise ConfigError(f"--pipe-size {w}x{h} is too small; frames need at least 2x2 pixels")
+        check_pixels(w, h, "--pipe-size")
         self.size = size
         self.spec = "pipe"
         self._stream = stream
-        w, h = size
         self._nbytes = w * h * 3
 
     @classmethod

@@ -40,6 +40,9 @@ def default_stamps(
     """
     from overlay.faces import FaceSettings, open_face_watch
 
+    # The watermark is made first (it is stamped last): its key is checked (mode 0600)
+    # before the face model loads.
+    watermark = WatermarkStamp(session)
     tag = FaceTagStamp(
         session,
         open_face_watch(faces or FaceSettings()),
@@ -55,5 +58,5 @@ def default_stamps(
             keep_clear=[(mark.x, mark.y, mark.plate_w, mark.plate_h)],
         ),
         mark,
-        WatermarkStamp(session),
+        watermark,
     ]

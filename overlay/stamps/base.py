@@ -67,7 +67,10 @@ class StampChain:
                     f"stamp {stamp.name!r} failed on frame {frame.index}: {exc}"
                 ) from exc
             self.last_ms[i] = (clock() - t0) * 1e3
-        return StampedFrame(frame, self.session.id, slate=False, seal=_SEAL)
+        # A stamp that hides the source (the consent guard once consent lapsed) makes
+        # every frame a slate.
+        slate = any(getattr(s, "hides_source", False) for s in self.stamps)
+        return StampedFrame(frame, self.session.id, slate=slate, seal=_SEAL)
 
     def seal_slate(self, frame: Frame) -> StampedFrame:
         """Seal a slate whose pixels carry their own disclosure (used when a stamp fails)."""

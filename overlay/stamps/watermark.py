@@ -25,14 +25,16 @@ __all__ = ["KEY_FILE", "WatermarkStamp", "installation_key"]
 KEY_FILE = "watermark.key"
 
 
-def installation_key(path: Path | None = None) -> bytes:
+def installation_key(path: Path | None = None, *, check_mode: bool = True) -> bytes:
     """The installation's 32-byte watermark key, created (mode 0600) on first use.
 
     Args:
         path: the key file; default ``config_dir() / "watermark.key"``.
+        check_mode: refuse a key file readable by others (sessions; ``verify`` only reads).
 
     Raises:
-        ProvenanceError: the file exists but does not hold 64 hex characters.
+        ProvenanceError: the file exists but does not hold 64 hex characters, or is
+            readable by the group or others.
     """
     if path is None:
         from overlay.paths import config_dir
@@ -41,7 +43,10 @@ def installation_key(path: Path | None = None) -> bytes:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        pass
+        if check_mode:
+            from overlay.provenance._files import check_private
+
+            check_private(path)  # a secret: refused at 0644, like the signing keys
     else:
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32) + "\n")

@@ -171,7 +171,9 @@ def test_fitter_letterboxes_never_crops() -> None:
     Fitter(out).fit(src)
     cols = np.flatnonzero(np.all(out == 255, axis=(0, 2)))
     assert cols.size == 180 and cols[0] == 70  # full height, centred
-    assert np.all(out[:, :70] == BAR_LEVEL) and np.all(out[:, 250:] == BAR_LEVEL)  # video-black bars
+    assert np.all(out[:, :70] == BAR_LEVEL) and np.all(
+        out[:, 250:] == BAR_LEVEL
+    )  # video-black bars
 
 
 def test_fitter_repaints_the_bars_every_frame() -> None:

@@ -272,6 +272,8 @@ def test_provenance_report_ties_file_manifest_and_log(
     wrong = provenance_report(tmp_path / "x.mp4", session_id=other)
     assert not wrong["manifest"]["valid"] and "no session manifest" in wrong["manifest"]["reason"]
     given = provenance_report(tmp_path / "x.mp4", session_id=other, manifest=info["manifest"])
-    assert given["manifest"]["valid"] and not given["watermark_session"]["valid"]
+    # A genuine manifest of another session than the watermark's is reported as not matching.
+    assert not given["manifest"]["valid"] and "is for session" in given["manifest"]["reason"]
+    assert not given["watermark_session"]["valid"]
     nothing = provenance_report(None)
     assert not nothing["c2pa"]["valid"] and not nothing["manifest"]["valid"]

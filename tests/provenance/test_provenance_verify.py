@@ -56,10 +56,10 @@ def test_verify_says_when_the_manifest_is_another_sessions(
     first = _record(tmp_path, "a.mp4", capsys)
     second = _record(tmp_path, "b.mp4", capsys)
     code, report = _verify(capsys, str(first["path"]), "--manifest", str(second["manifest"]))
-    assert code == 0  # the watermark is still there
-    assert report["manifest"]["valid"]  # a genuine manifest...
-    assert not report["watermark_session"]["valid"]  # ...of another session
-    assert str(second["session_id"]) in report["watermark_session"]["reason"]
+    assert code == 3  # the watermark is there, but the records are another session's
+    for part in ("manifest", "log", "c2pa", "watermark_session"):
+        assert not report[part]["valid"], part
+        assert str(second["session_id"]) in report[part]["reason"], (part, report[part])
 
 
 def test_verify_reports_a_tampered_recording(

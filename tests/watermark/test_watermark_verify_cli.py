@@ -188,7 +188,7 @@ def test_library_reports_progress_per_window(videos) -> None:
     report = verify(videos["marked"], window=4, progress=lambda n, total: seen.append((n, total)))
     assert seen == [(4, 8), (8, 8)]
     assert report.watermark.windows == 2
-    assert report.watermark.threshold > 5
+    assert report.watermark.presence_threshold > 5
 
 
 def test_verify_is_a_listed_command(capsys) -> None:
