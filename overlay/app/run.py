@@ -7,6 +7,7 @@ import sys
 
 from overlay.app.qt import QtCore, QtWidgets, check_display
 from overlay.app.settings import load_settings
+from overlay.app.theme import enable_hidpi
 from overlay.app.window import MainWindow
 
 __all__ = ["run_app"]
@@ -28,14 +29,24 @@ def run_app(
         OverlayError: no display, or the packages a window needs are missing.
     """
     check_display()
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    enable_hidpi()
+    existing = QtWidgets.QApplication.instance()
+    app = (
+        existing
+        if isinstance(existing, QtWidgets.QApplication)
+        else QtWidgets.QApplication(sys.argv[:1])
+    )
     app.setApplicationName("overlay")
     settings = load_settings()
     if source:
         settings = settings.with_changes(source=source)
     window = MainWindow(kiosk=kiosk, settings=settings)
+    if window.tray is not None:
+        # The window may hide in the tray with the virtual camera on; quit when it closes.
+        app.setQuitOnLastWindowClosed(False)
+        window.closed.connect(app.quit)
     if not kiosk:
         window.show()
     if quit_after is not None:
-        QtCore.QTimer.singleShot(round(quit_after * 1000), window.close)
+        QtCore.QTimer.singleShot(round(quit_after * 1000), window.quit)
     return int(app.exec())

@@ -63,7 +63,8 @@ class AppSettings:
     """Everything the window's form holds (and the JSON file stores).
 
     Attributes:
-        source: a ``--source`` spec, e.g. ``synthetic``, ``webcam:0``, ``file:clip.mp4``.
+        source: a ``--source`` spec, e.g. ``synthetic``, ``webcam:0``, ``file:clip.mp4``;
+            "" = automatic: the webcam if one opens, else the avatar.
         size: output size ``WxH``.
         fps: output frames per second.
         vcam: send to the virtual camera.
@@ -82,9 +83,10 @@ class AppSettings:
             origin), for the provenance record (see ``overlay.provenance.policy``).
         likeness: image of the person a face-swap source shows ("" = none); a consent
             record for it is needed (``overlay consent add``).
+        setup_done: the virtual-camera set-up page was seen (it opens by itself only once).
     """
 
-    source: str = "synthetic"
+    source: str = ""
     size: str = "1280x720"
     fps: float = 30.0
     vcam: bool = False
@@ -100,6 +102,7 @@ class AppSettings:
     self_view: bool = False
     declare: str = ""
     likeness: str = ""
+    setup_done: bool = False
 
     def banner(self) -> BannerConfig:
         """The banner these settings ask for. Raises ConfigError with the reason."""
@@ -152,9 +155,7 @@ class AppSettings:
         banner = self.banner()
         sprite, _, _ = banner_geometry(banner, output.size)  # refuses a banner that won't fit
         name = self.source.partition(":")[0].strip().lower()
-        if not name:
-            raise ConfigError("no source picked; pick one, e.g. the synthetic test scene")
-        if name not in source_names():
+        if name and name not in source_names():
             raise ConfigError(f"unknown source {name!r}; use one of: {', '.join(source_names())}")
         spec = self.source.strip()
         pipe_size = None
@@ -189,7 +190,7 @@ class AppSettings:
                 f"unknown declaration {self.declare!r}; use one of: {', '.join(DECLARATIONS)}"
             )
         run = RunSettings(
-            source=spec,
+            source=spec or None,  # None: the webcam if one opens, else the avatar
             sinks=tuple(sinks),
             pipe_size=pipe_size,
             output=output,

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from overlay.app.window import PreviewView
+from overlay.app.view import PreviewView
 
 
 def _painted(view: PreviewView, qtbot: Any) -> tuple[int, int]:
@@ -46,8 +46,8 @@ def test_the_preview_keeps_the_aspect_ratio(qtbot: Any):
 
 def test_the_window_mirrors_only_the_self_view(make_window: Any, qtbot: Any):
     w = make_window()
-    w.self_view_check.setChecked(True)
+    w.dialog.form.self_view_check.setChecked(True)
     assert w.self_view_panel.isVisible()
     assert w.self_view.mirrored and not w.preview.mirrored
-    w.self_view_check.setChecked(False)
+    w.dialog.form.self_view_check.setChecked(False)
     assert not w.self_view_panel.isVisible()
