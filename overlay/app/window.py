@@ -11,9 +11,7 @@ opened, :class:`~overlay.app.firstrun.FirstRunPage` takes the window's place.
 from __future__ import annotations
 
 import collections
-import contextlib
 import logging
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,12 +21,19 @@ import numpy as np
 from overlay.app import wording
 from overlay.app.control import SessionControl
 from overlay.app.firstrun import FirstRunPage
-from overlay.app.flow import FlowLayout
 from overlay.app.form import SettingsDialog
+from overlay.app.front import ChipBar, Readouts, SourceBar, SwitchBar
 from overlay.app.qt import QtCore, QtGui, QtWidgets
-from overlay.app.settings import AppSettings, Validated, load_settings, save_settings, settings_path
-from overlay.app.sources import SourceChoice, choice_for_spec, listed_choices, source_choices
-from overlay.app.theme import apply_theme, chip_style
+from overlay.app.settings import (
+    AppSettings,
+    Validated,
+    default_recording_folder,
+    load_settings,
+    save_settings,
+    settings_path,
+)
+from overlay.app.sources import SourceChoice
+from overlay.app.theme import apply_theme
 from overlay.app.tray import Tray, app_icon, tray_available
 from overlay.app.view import PreviewView
 from overlay.app.worker import Readout, SessionInfo
@@ -64,8 +69,6 @@ class MainWindow(QtWidgets.QMainWindow):
         tray: use a tray icon (None: where the desktop has a tray).
     """
 
-    #: Emitted from the listing thread with a ``SourceListing`` (queued to the GUI thread).
-    sourcesListed = QtCore.Signal(object)  # noqa: N815  (Qt signal name)
     #: Emitted when the window really closes (not when it hides in the tray).
     closed = QtCore.Signal()
 
@@ -105,8 +108,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self._quitting = False
         self._closing = False
         self._started_once = False
-        self._choices: list[SourceChoice] = []
-        self.sources_listed = 0
         self.setWindowTitle("overlay: AI-disclosed video")
         self.setWindowIcon(app_icon())
         apply_theme(self)
@@ -134,72 +135,46 @@ class MainWindow(QtWidgets.QMainWindow):
             QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
         )
         self.error_label.setAccessibleName("Problem")
-        self.status = QtWidgets.QLabel("starting…")
-        self.status.setObjectName("detail")
-        self.chips: dict[str, QtWidgets.QLabel] = {}
-        for key in CHIPS:
-            chip = QtWidgets.QLabel("")
-            chip.setObjectName("chip")
-            self.chips[key] = chip
+        self.error_label.hide()
+        self.chip_bar = ChipBar()
+        self.chips = self.chip_bar.chips
+        self.status = self.chip_bar.status
 
-        pictures = QtWidgets.QHBoxLayout()
-        pictures.addWidget(self.preview, 1)
-        pictures.addWidget(self.self_view_panel)
-        error_row = QtWidgets.QHBoxLayout()
-        error_row.addWidget(self.error_label, 1)
-        # Chips wrap onto a second line in a narrow window instead of widening it.
-        self.chip_bar = QtWidgets.QWidget()
-        chip_row = FlowLayout(self.chip_bar)
-        for key in CHIPS:
-            chip_row.addWidget(self.chips[key])
-        chip_row.addWidget(self.status)
+        self.source_bar: SourceBar | None = None
+        self.switch_bar: SwitchBar | None = None
+        self.retry_button: QtWidgets.QPushButton | None = None
+        self.dialog: SettingsDialog | None = None
+        self.first_run: FirstRunPage | None = None
+        self.tray: Tray | None = None
+        if not kiosk:
+            self._build_controls(tray)
+        #: The controls in front (None in kiosk mode).
+        self.controls: QtWidgets.QWidget | None = self.source_bar
 
         main = QtWidgets.QWidget()
         col = QtWidgets.QVBoxLayout(main)
         col.setContentsMargins(10, 8, 10, 8)
         col.setSpacing(6)
-        self.controls: QtWidgets.QWidget | None = None
-        self.dialog: SettingsDialog | None = None
-        self.first_run: FirstRunPage | None = None
-        self.tray: Tray | None = None
-        if not kiosk:
-            self.controls = self._build_top_bar()
-            col.addWidget(self.controls)
+        if self.source_bar is not None:
+            col.addWidget(self.source_bar)
+        pictures = QtWidgets.QHBoxLayout()
+        pictures.addWidget(self.preview, 1)
+        pictures.addWidget(self.self_view_panel)
         col.addLayout(pictures, 1)
         col.addWidget(self.note)
-        col.addLayout(error_row)
-        if not kiosk:
-            col.addWidget(self._build_switches())
-        col.addWidget(self.chip_bar)
-        self.retry_button: QtWidgets.QPushButton | None = None
-        if not kiosk:
-            self.retry_button = QtWidgets.QPushButton("Try again")
-            self.retry_button.setAccessibleName("Start the picture again")
-            self.retry_button.clicked.connect(self.start)
-            self.retry_button.hide()
+        error_row = QtWidgets.QHBoxLayout()
+        error_row.addWidget(self.error_label, 1)
+        if self.retry_button is not None:
             error_row.addWidget(self.retry_button)
-        self.error_label.hide()
-
+        col.addLayout(error_row)
+        if self.switch_bar is not None:
+            col.addWidget(self.switch_bar)
+        col.addWidget(self.chip_bar)
+        self.main_page = main
         self.pages = QtWidgets.QStackedWidget()
         self.pages.addWidget(main)
-        self.main_page = main
-        if not kiosk:
-            self.first_run = FirstRunPage(self.checks)
-            self.first_run.ready.connect(self._on_setup_ready)
-            self.first_run.skipped.connect(self._on_setup_skipped)
+        if self.first_run is not None:
             self.pages.addWidget(self.first_run)
-            self.dialog = SettingsDialog(self)
-            apply_theme(self.dialog)
-            self.dialog.form.changed.connect(self.check_form)
-            self.dialog.applyRequested.connect(self.apply)
-            self.dialog.form.self_view_check.toggled.connect(self._on_self_view)
-            use_tray = tray_available() if tray is None else tray
-            if use_tray:
-                self.tray = Tray(self)
-                self.tray.showRequested.connect(self._show_from_tray)
-                self.tray.vcamToggled.connect(self.vcam_switch.setChecked)
-                self.tray.recordToggled.connect(self.record_switch.setChecked)
-                self.tray.quitRequested.connect(self.quit)
         self.setCentralWidget(self.pages)
 
         self.control.started.connect(self._on_started)
@@ -216,7 +191,6 @@ class MainWindow(QtWidgets.QMainWindow):
 
         if not kiosk:
             self._fill(self.settings)
-            self.sourcesListed.connect(self._on_sources_listed)
             self.refresh_sources()
         self._update_note(self.settings)
         self._update_chips()
@@ -231,83 +205,39 @@ class MainWindow(QtWidgets.QMainWindow):
             QtCore.QTimer.singleShot(0, self._autostart)
 
     # -- layout ----------------------------------------------------------------------
-    def _build_top_bar(self) -> QtWidgets.QWidget:
-        bar = QtWidgets.QWidget()
-        row = QtWidgets.QHBoxLayout(bar)
-        row.setContentsMargins(0, 0, 0, 0)
-        label = QtWidgets.QLabel("Source")
-        self.source_combo = QtWidgets.QComboBox()
-        self.source_combo.setAccessibleName("Source")
-        self.source_combo.setToolTip("what overlay discloses and sends on (Ctrl+Shift+S)")
-        self.source_combo.setSizeAdjustPolicy(
-            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.source_combo.setMinimumContentsLength(28)
-        label.setBuddy(self.source_combo)
-        focus = QtGui.QShortcut(QtGui.QKeySequence("Ctrl+Shift+S"), self)
-        focus.activated.connect(self.source_combo.setFocus)
-        self._choices = source_choices()
-        self._set_choices(self._choices)
-        self.source_combo.currentIndexChanged.connect(self._on_source_index)
-        self.source_combo.activated.connect(self._on_source_picked)
-        self.refresh_button = QtWidgets.QPushButton("Refresh")
-        self.refresh_button.setAccessibleName("List the sources again")
-        self.refresh_button.setToolTip("list cameras, screens and windows again")
-        self.refresh_button.clicked.connect(self.refresh_sources)
-        self.sources_problem = QtWidgets.QLabel("")
-        self.sources_problem.setObjectName("detail")
-        self.sources_problem.hide()
-        self.settings_button = QtWidgets.QPushButton("Settings…")
-        self.settings_button.setAccessibleName("Settings")
-        self.settings_button.setShortcut(QtGui.QKeySequence(SETTINGS_KEY))
-        self.settings_button.setToolTip(
-            f"size, frame rate, banner, language, position, recording folder ({SETTINGS_KEY})"
-        )
-        self.settings_button.clicked.connect(self.open_settings)
-        row.addWidget(label)
-        row.addWidget(self.source_combo, 1)
-        row.addWidget(self.refresh_button)
-        row.addWidget(self.sources_problem)
-        row.addSpacing(16)
-        row.addWidget(self.settings_button)
-        return bar
-
-    def _build_switches(self) -> QtWidgets.QWidget:
-        box = QtWidgets.QWidget()
-        row = QtWidgets.QHBoxLayout(box)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.vcam_switch = QtWidgets.QPushButton("Virtual camera")
-        self.vcam_switch.setObjectName("switch")
-        self.vcam_switch.setCheckable(True)
-        self.vcam_switch.setAccessibleName("Virtual camera")
-        self.vcam_switch.setShortcut(QtGui.QKeySequence(VCAM_KEY))
-        self.vcam_switch.setToolTip(
-            f"send the disclosed picture to a camera call apps can pick ({VCAM_KEY})"
-        )
-        self.vcam_detail = QtWidgets.QLabel("")
-        self.vcam_detail.setObjectName("detail")
-        self.record_switch = QtWidgets.QPushButton("Record")
-        self.record_switch.setObjectName("switch")
-        self.record_switch.setProperty("record", True)
-        self.record_switch.setCheckable(True)
-        self.record_switch.setAccessibleName("Record")
-        self.record_switch.setShortcut(QtGui.QKeySequence(RECORD_KEY))
-        self.record_switch.setToolTip(f"record the disclosed picture to an mp4 ({RECORD_KEY})")
-        self.record_detail = QtWidgets.QLabel("")
-        self.record_detail.setObjectName("detail")
-        self.record_detail.setTextInteractionFlags(
-            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
-        )
-        _label_switch(self.vcam_switch, False)
-        _label_switch(self.record_switch, False)
-        self.vcam_switch.toggled.connect(self._on_vcam_switch)
-        self.record_switch.toggled.connect(self._on_record_switch)
-        row.addWidget(self.vcam_switch)
-        row.addWidget(self.vcam_detail, 1)
-        row.addSpacing(12)
-        row.addWidget(self.record_switch)
-        row.addWidget(self.record_detail, 1)
-        return box
+    def _build_controls(self, tray: bool | None) -> None:
+        bar = self.source_bar = SourceBar()
+        self.source_combo = bar.combo
+        self.refresh_button = bar.refresh_button
+        self.sources_problem = bar.problem
+        self.settings_button = bar.settings_button
+        bar.settings_button.clicked.connect(self.open_settings)
+        bar.combo.currentIndexChanged.connect(self._on_source_index)
+        bar.picked.connect(self._on_source_picked)
+        bar.listed.connect(self._on_sources_listed)
+        switches = self.switch_bar = SwitchBar()
+        self.vcam_switch, self.record_switch = switches.vcam, switches.record
+        self.vcam_detail, self.record_detail = switches.vcam_detail, switches.record_detail
+        self.vcam_switch.toggled.connect(self._on_switch)
+        self.record_switch.toggled.connect(self._on_switch)
+        self.retry_button = QtWidgets.QPushButton("Try again")
+        self.retry_button.setAccessibleName("Start the picture again")
+        self.retry_button.clicked.connect(self.start)
+        self.retry_button.hide()
+        self.first_run = FirstRunPage(self.checks)
+        self.first_run.ready.connect(self._leave_setup)
+        self.first_run.skipped.connect(self._leave_setup)
+        self.dialog = SettingsDialog(self)
+        apply_theme(self.dialog)
+        self.dialog.form.changed.connect(self.check_form)
+        self.dialog.applyRequested.connect(self.apply)
+        self.dialog.form.self_view_check.toggled.connect(self.self_view_panel.setVisible)
+        if tray_available() if tray is None else tray:
+            self.tray = Tray(self)
+            self.tray.showRequested.connect(self._show_from_tray)
+            self.tray.vcamToggled.connect(self.vcam_switch.setChecked)
+            self.tray.recordToggled.connect(self.record_switch.setChecked)
+            self.tray.quitRequested.connect(self.quit)
 
     def _size_to_screen(self) -> None:
         screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
@@ -317,36 +247,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.resize(min(w, avail.width()), min(h, avail.height()))
 
     # -- the settings <-> the widgets ---------------------------------------------------
-    def _set_choices(self, choices: list[SourceChoice]) -> None:
-        self.source_combo.blockSignals(True)
-        self.source_combo.clear()
-        for c in choices:
-            self.source_combo.addItem(c.label)
-        self.source_combo.blockSignals(False)
-
     def _fill(self, s: AppSettings) -> None:
-        index, arg = choice_for_spec(s.source, self._choices)
-        if index < 0:
-            index, arg = 0, ""
-        self.source_combo.setCurrentIndex(index)
-        assert self.dialog is not None
+        assert self.dialog is not None and self.source_bar is not None
+        found = self.source_bar.select(s.source) or self.source_bar.select("")
         self.dialog.form.fill(s)
-        self.dialog.form.set_source_choice(self._choices[index], arg)
-        self._set_switch(self.vcam_switch, s.vcam)
-        self._set_switch(self.record_switch, s.record)
-
-    @staticmethod
-    def _set_switch(switch: QtWidgets.QPushButton, on: bool) -> None:
-        switch.blockSignals(True)
-        switch.setChecked(on)
-        switch.blockSignals(False)
-        _label_switch(switch, on)
+        if found:
+            self.dialog.form.set_source_choice(*found)
+        SwitchBar.set(self.vcam_switch, s.vcam)
+        SwitchBar.set(self.record_switch, s.record)
 
     def _current_choice(self) -> SourceChoice | None:
-        if self.controls is None:
-            return None
-        i = self.source_combo.currentIndex()
-        return self._choices[i] if 0 <= i < len(self._choices) else None
+        return self.source_bar.current() if self.source_bar is not None else None
 
     def form_settings(self) -> AppSettings:
         """The settings the window shows now (kiosk mode: the loaded ones)."""
@@ -398,44 +309,26 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- sources -----------------------------------------------------------------------
     def refresh_sources(self) -> None:
-        """List cameras, screens and windows on a thread (listing windows can take seconds)."""
-        self.refresh_button.setEnabled(False)
-        threading.Thread(
-            target=self._list_sources, name="overlay-list-sources", daemon=True
-        ).start()
+        """List cameras, screens and windows again (on a thread)."""
+        if self.source_bar is not None:
+            self.source_bar.refresh()
 
-    def _list_sources(self) -> None:
-        try:
-            from overlay.sources.listing import list_sources
-        except ImportError:  # no listing module: the picker keeps its own camera list
-            listing = None
-        else:
-            try:
-                listing = list_sources()
-            except Exception as exc:  # a listing bug must not take the window down
-                log.warning("listing the sources failed: %s", exc)
-                listing = None
-        with contextlib.suppress(RuntimeError):  # the window was closed and deleted meanwhile
-            self.sourcesListed.emit(listing)
+    @property
+    def sources_listed(self) -> int:
+        return self.source_bar.listed_count if self.source_bar is not None else 0
 
     def _on_sources_listed(self, listing: object) -> None:
-        self.sources_listed += 1
-        self.refresh_button.setEnabled(True)
-        if listing is None or self.dialog is None:
+        if self.source_bar is None or self.dialog is None:
             return
         spec = self.form_settings().source
         arg = self.dialog.form.arg_edit.text()
-        self._choices = source_choices(listed_choices(listing))
-        self._set_choices(self._choices)
-        index, found_arg = choice_for_spec(spec, self._choices)
-        self.source_combo.setCurrentIndex(max(index, 0))
-        self.dialog.form.set_source_choice(
-            self._choices[max(index, 0)], found_arg if index >= 0 else arg
-        )
-        problems: dict[str, str] = getattr(listing, "problems", {})
-        self.sources_problem.setText("some sources cannot be listed" if problems else "")
-        self.sources_problem.setToolTip("\n".join(problems.values()))
-        self.sources_problem.setVisible(bool(problems))
+        if not self.source_bar.take_listing(listing):
+            return
+        found = self.source_bar.select(spec)
+        if found is None:  # what was picked is gone: back to automatic, keeping the text
+            self.source_bar.combo.setCurrentIndex(0)
+            found = (self.source_bar.choices[0], arg)
+        self.dialog.form.set_source_choice(*found)
 
     def _on_source_index(self, index: int) -> None:
         if self.dialog is not None:
@@ -458,16 +351,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.apply()
 
     # -- switches ------------------------------------------------------------------------
-    def _on_vcam_switch(self, on: bool) -> None:
-        _label_switch(self.vcam_switch, on)
+    def _on_switch(self, on: bool) -> None:
         self.apply()
-
-    def _on_record_switch(self, on: bool) -> None:
-        _label_switch(self.record_switch, on)
-        self.apply()
-
-    def _on_self_view(self, on: bool) -> None:
-        self.self_view_panel.setVisible(on)
 
     # -- sessions ----------------------------------------------------------------------
     @property
@@ -543,8 +428,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.show_error(f"Refused: {reason}")
         if self.controls is not None:
             # A switch that was refused goes back to what is running.
-            self._set_switch(self.vcam_switch, self.settings.vcam)
-            self._set_switch(self.record_switch, self.settings.record)
+            SwitchBar.set(self.vcam_switch, self.settings.vcam)
+            SwitchBar.set(self.record_switch, self.settings.record)
             self._update_chips()
 
     def show_error(self, text: str) -> None:
@@ -560,7 +445,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_started(self, info: SessionInfo) -> None:
         self._session_started_at = time.monotonic()
-        sending = wording_sinks(info.sinks)
+        sending = ", ".join(info.sinks) or "nowhere (preview only)"
         log.info("session %s: %s -> %s", info.session_id, info.source, sending)
         self.status.setText(
             f"session {info.session_id} · {info.source} · label text "
@@ -646,15 +531,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.first_run.show_problem(message)
         self.first_run.check()
         self.pages.setCurrentWidget(self.first_run)
-        self._set_switch(self.vcam_switch, False)
+        SwitchBar.set(self.vcam_switch, False)
         if not self._closing:
             self.start()
-
-    def _on_setup_ready(self) -> None:
-        self._leave_setup()
-
-    def _on_setup_skipped(self) -> None:
-        self._leave_setup()
 
     def _leave_setup(self) -> None:
         if self.first_run is not None:
@@ -672,65 +551,35 @@ class MainWindow(QtWidgets.QMainWindow):
             banner = BannerConfig()
         self.note.setText(wording.disclosure_line(banner, recording=settings.record))
 
-    def _set_chip(self, key: str, chip: wording.Chip) -> None:
-        label = self.chips[key]
-        label.setText(chip.text)
-        label.setToolTip(chip.tip)
-        label.setAccessibleName(chip.text)
-        label.setStyleSheet(chip_style(chip.state))
-
     def _update_chips(self) -> None:
-        info, r = self.control.info, self.control.last_readout
-        running = self.control.running
-        s = self.settings
-        vcam_on = bool(info and any(k.startswith("vcam") for k in info.sinks)) and running
-        device = (
-            next((k.split(" ", 1)[1] for k in info.sinks if k.startswith("vcam ")), "")
-            if (info)
-            else ""
+        info, r, s = self.control.info, self.control.last_readout, self.settings
+        sinks = info.sinks if info else None
+        device = next((k.split(" ", 1)[1] for k in sinks or () if k.startswith("vcam ")), "")
+        rec_seconds = time.monotonic() - self._session_started_at if info else 0.0
+        out = Readouts.of(
+            sinks=sinks,
+            running=self.control.running,
+            slate=self.control.slate,
+            source_problem=self.source_problem,
+            error=self.last_error,
+            watermark=info.watermark if info else "",
+            provenance=info.provenance if info else None,
+            fps=r.stats.fps if r else 0.0,
+            target_fps=s.fps,
+            dropped=r.stats.dropped if r else 0,
+            slates=r.stats.slates if r else 0,
+            listed_as=listed_as(device or s.device or None, s.backend or None),
+            record_seconds=rec_seconds,
+            record_target=self._record_target,
+            record_folder=s.record_path or str(default_recording_folder()),
         )
-        name = listed_as(device or s.device or None, s.backend or None)
-        rec_on = bool(info and any(k.startswith("file") for k in info.sinks)) and running
-        seconds = time.monotonic() - self._session_started_at if rec_on else 0.0
-        if not running and self.last_error:
-            self._set_chip("source", wording.source_chip(self.last_error, paused=False))
-        else:
-            paused = running and self.control.slate
-            self._set_chip("source", wording.source_chip(self.source_problem, paused=paused))
-        self._set_chip("vcam", wording.vcam_chip(vcam_on, name))
-        self._set_chip("recording", wording.recording_chip(rec_on, seconds))
-        self._set_chip("watermark", wording.watermark_chip(info.watermark if info else ""))
-        self._set_chip(
-            "provenance",
-            wording.provenance_chip(info.provenance if info else "")
-            if info
-            else wording.Chip("Signed record: waiting", "off"),
-        )
-        fps = r.stats.fps if (r and running) else 0.0
-        self._set_chip("fps", wording.fps_chip(fps, s.fps))
-        self._set_chip(
-            "dropped", wording.dropped_chip(r.stats.dropped if r else 0, r.stats.slates if r else 0)
-        )
-        if self.controls is not None:
-            if vcam_on:
-                where = f"“{name}”" if name else "the virtual camera"
-                self.vcam_detail.setText(f"On: call apps list it as {where}")
-            elif name:
-                self.vcam_detail.setText(f"Call apps will list it as “{name}”")
-            else:
-                self.vcam_detail.setText("Off: call apps do not see this picture")
-            if rec_on and self._record_target:
-                self.record_detail.setText(
-                    f"{wording.elapsed(seconds)} → {wording.short_path(self._record_target)}"
-                )
-            else:
-                folder = s.record_path or str(_default_folder())
-                self.record_detail.setText(f"Off; records to {wording.short_path(folder)}")
+        for key, chip in out.chips.items():
+            self.chip_bar.set(key, chip)
+        if self.switch_bar is not None:
+            self.switch_bar.vcam_detail.setText(out.vcam_detail)
+            self.switch_bar.record_detail.setText(out.record_detail)
         if self.tray is not None:
-            state = "virtual camera on" if vcam_on else "virtual camera off"
-            if rec_on:
-                state += ", recording"
-            self.tray.update(vcam=vcam_on, record=rec_on, state=state)
+            self.tray.update(vcam=out.vcam_on, record=out.rec_on, state=out.tray_state)
 
     def _tick(self) -> None:
         if self.control.running and self.settings.record:
@@ -818,18 +667,3 @@ class MainWindow(QtWidgets.QMainWindow):
             self.tray.hide()
         self.closed.emit()
         super().closeEvent(event)
-
-
-def _label_switch(switch: QtWidgets.QPushButton, on: bool) -> None:
-    name = switch.accessibleName()
-    switch.setText(f"● {name}: on" if on else f"○ {name}: off")
-
-
-def wording_sinks(sinks: tuple[str, ...]) -> str:
-    return ", ".join(sinks) or "nowhere (preview only)"
-
-
-def _default_folder() -> Path:
-    from overlay.app.settings import default_recording_folder
-
-    return default_recording_folder()
