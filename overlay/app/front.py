@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from overlay.app import wording
@@ -35,8 +36,16 @@ class SourceBar(QtWidgets.QWidget):
     picked = QtCore.Signal()
     listed = QtCore.Signal(object)
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(
+        self,
+        parent: QtWidgets.QWidget | None = None,
+        *,
+        allows: Callable[[SourceChoice], bool] | None = None,
+        lock: str = "",
+    ) -> None:
         super().__init__(parent)
+        #: Which source specs may be picked (an operator policy); None: all.
+        self.allows = allows
         row = QtWidgets.QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         label = QtWidgets.QLabel("Source")
@@ -70,11 +79,20 @@ class SourceBar(QtWidgets.QWidget):
         row.addWidget(self.combo, 1)
         row.addWidget(self.refresh_button)
         row.addWidget(self.problem)
+        #: Says that an operator policy is in force (hidden without one).
+        self.lock = QtWidgets.QLabel("🔒 Operator policy" if lock else "")
+        self.lock.setObjectName("lock")
+        self.lock.setToolTip(lock)
+        self.lock.setAccessibleName(f"Operator policy: {lock}" if lock else "")
+        self.lock.setVisible(bool(lock))
+        row.addWidget(self.lock)
         row.addSpacing(16)
         row.addWidget(self.settings_button)
         self.listed_count = 0
 
     def set_choices(self, choices: list[SourceChoice]) -> None:
+        if self.allows is not None:
+            choices = [c for c in choices if self.allows(c)]
         self.choices = choices
         self.combo.blockSignals(True)
         self.combo.clear()

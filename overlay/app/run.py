@@ -9,6 +9,7 @@ from overlay.app.qt import QtCore, QtWidgets, check_display
 from overlay.app.settings import load_settings
 from overlay.app.theme import enable_hidpi
 from overlay.app.window import MainWindow
+from overlay.operator_policy import OperatorPolicy
 
 __all__ = ["run_app"]
 
@@ -16,7 +17,11 @@ log = logging.getLogger(__name__)
 
 
 def run_app(
-    *, kiosk: bool = False, source: str | None = None, quit_after: float | None = None
+    *,
+    kiosk: bool = False,
+    source: str | None = None,
+    quit_after: float | None = None,
+    policy: OperatorPolicy | None = None,
 ) -> int:
     """Open the window and run until it closes; returns the exit code.
 
@@ -24,6 +29,7 @@ def run_app(
         kiosk: demo-booth mode.
         source: a ``--source`` spec to pick instead of the saved one.
         quit_after: close the window after this many seconds (scripted checks).
+        policy: the operator policy in force (``kiosk = true`` in it means kiosk mode).
 
     Raises:
         OverlayError: no display, or the packages a window needs are missing.
@@ -40,12 +46,12 @@ def run_app(
     settings = load_settings()
     if source:
         settings = settings.with_changes(source=source)
-    window = MainWindow(kiosk=kiosk, settings=settings)
+    window = MainWindow(kiosk=kiosk, settings=settings, policy=policy)
     if window.tray is not None:
         # The window may hide in the tray with the virtual camera on; quit when it closes.
         app.setQuitOnLastWindowClosed(False)
         window.closed.connect(app.quit)
-    if not kiosk:
+    if not window.kiosk:
         window.show()
     if quit_after is not None:
         QtCore.QTimer.singleShot(round(quit_after * 1000), window.quit)

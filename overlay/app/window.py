@@ -40,6 +40,7 @@ from overlay.app.worker import Readout, SessionInfo
 from overlay.config import BannerConfig
 from overlay.doctor import Check, listed_as, vcam_checks
 from overlay.errors import ConfigError
+from overlay.operator_policy import OperatorPolicy
 from overlay.session import Session
 from overlay.slate import render_slate
 
@@ -67,6 +68,8 @@ class MainWindow(QtWidgets.QMainWindow):
         autostart: start a session as soon as the window is up (the app always does).
         checks: the virtual-camera checks (default :func:`overlay.doctor.vcam_checks`).
         tray: use a tray icon (None: where the desktop has a tray).
+        policy: an operator policy: settings move inside it, controls it fixes are
+            locked with the reason, and a policy with ``kiosk = true`` means kiosk mode.
     """
 
     #: Emitted when the window really closes (not when it hides in the tray).
@@ -84,14 +87,22 @@ class MainWindow(QtWidgets.QMainWindow):
         autostart: bool = True,
         checks: Callable[[], list[Check]] | None = None,
         tray: bool | None = None,
+        policy: OperatorPolicy | None = None,
     ) -> None:
         super().__init__()
         self.created_at = time.monotonic()
         #: Seconds from construction to the first frame on screen (None before it).
         self.first_frame_after: float | None = None
-        self.kiosk = kiosk
+        self.policy = policy
+        self.kiosk = kiosk = kiosk or bool(policy and policy.kiosk)
         self.settings_file = settings_file or settings_path()
         self.settings = settings or load_settings(self.settings_file)
+        #: What the policy changed in the settings it was given (one line each).
+        self.policy_notes: list[str] = []
+        if policy is not None:
+            self.settings, self.policy_notes = self.settings.within(policy)
+            for note in self.policy_notes:
+                log.warning("operator policy %s: %s", policy.path, note)
         self.checks = checks or vcam_checks
         self.control = SessionControl(
             self, frames=frames, pace=pace, restart_delay_ms=restart_delay_ms
@@ -206,7 +217,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- layout ----------------------------------------------------------------------
     def _build_controls(self, tray: bool | None) -> None:
-        bar = self.source_bar = SourceBar()
+        policy = self.policy
+        locks = policy.locks() if policy is not None else {}
+        bar = self.source_bar = SourceBar(
+            allows=_picker_rule(policy) if policy is not None else None,
+            lock=f"{policy.by}: " + "; ".join(f"{k} {v}" for k, v in locks.items())
+            if policy is not None
+            else "",
+        )
         self.source_combo = bar.combo
         self.refresh_button = bar.refresh_button
         self.sources_problem = bar.problem
@@ -228,6 +246,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.first_run.ready.connect(self._leave_setup)
         self.first_run.skipped.connect(self._leave_setup)
         self.dialog = SettingsDialog(self)
+        self.dialog.form.set_locks(locks)
+        if "record" in locks:
+            self.record_switch.setEnabled(False)
+            self.record_switch.setToolTip(f"🔒 {locks['record']}")
         apply_theme(self.dialog)
         self.dialog.form.changed.connect(self.check_form)
         self.dialog.applyRequested.connect(self.apply)
@@ -277,7 +299,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 f"the source '{choice.label}' needs {choice.hint or 'a detail'}; "
                 "type it in Settings"
             )
-        return settings.validate(session, keep_existing=self.kiosk)
+        return settings.validate(session, keep_existing=self.kiosk, policy=self.policy)
 
     def check_form(self) -> Validated | None:
         """Validate what the window shows; the dialog says why it is refused."""
@@ -667,3 +689,14 @@ class MainWindow(QtWidgets.QMainWindow):
             self.tray.hide()
         self.closed.emit()
         super().closeEvent(event)
+
+
+def _picker_rule(policy: OperatorPolicy) -> Callable[[SourceChoice], bool]:
+    """Which picker entries a policy allows (an entry with a detail: by its kind)."""
+
+    def allows(choice: SourceChoice) -> bool:
+        if choice.fixed_arg is None and choice.takes_arg:
+            return policy.allows_kind(choice.name)
+        return policy.allows_source(choice.spec())
+
+    return allows

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from overlay.config import BannerConfig
 from overlay.errors import ConsentError
+from overlay.operator_policy import OperatorPolicy
 from overlay.provenance.consent import ConsentRecord, file_sha256, find_consent
 from overlay.provenance.policy import Disclosure, decide
 from overlay.provenance.recorder import SessionRecorder
@@ -90,7 +91,12 @@ def _frames_of(sink: FileSink) -> Callable[[], int]:
 
 
 def start(
-    the_plan: Plan, session: Session, sinks: Sequence[FrameSink], banner: BannerConfig
+    the_plan: Plan,
+    session: Session,
+    sinks: Sequence[FrameSink],
+    banner: BannerConfig,
+    *,
+    policy: OperatorPolicy | None = None,
 ) -> SessionRecorder:
     """Check the consent's scope, write the manifest, open the log, sign recordings.
 
@@ -112,6 +118,7 @@ def start(
         sinks=[str(getattr(s, "spec", type(s).__name__)) for s in sinks],
         consent=the_plan.consent,
         likeness_sha256=the_plan.likeness_sha256,
+        operator_policy=policy.summary() if policy is not None else None,
     )
     recorder.start()
     for sink in sinks:
