@@ -7,6 +7,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from overlay.app import wording
 from overlay.app.flow import FlowLayout
@@ -158,6 +159,7 @@ class SwitchBar(QtWidgets.QWidget):
         super().__init__(parent)
         row = QtWidgets.QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
+        self.shortcuts: dict[str, QtGui.QShortcut] = {}
         self.vcam = self._switch(
             "Virtual camera",
             VCAM_KEY,
@@ -174,8 +176,12 @@ class SwitchBar(QtWidgets.QWidget):
         self.record_detail.setTextInteractionFlags(
             QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
         )
-        for switch in (self.vcam, self.record):
+        for switch, key in ((self.vcam, VCAM_KEY), (self.record, RECORD_KEY)):
             switch.toggled.connect(lambda on, s=switch: label_switch(s, on))
+            # A QShortcut, not the button's own: setText() (the on/off label) clears that.
+            shortcut = QtGui.QShortcut(QtGui.QKeySequence(key), self)
+            shortcut.activated.connect(switch.click)
+            self.shortcuts[key] = shortcut
         row.addWidget(self.vcam)
         row.addWidget(self.vcam_detail, 1)
         row.addSpacing(12)
@@ -188,7 +194,6 @@ class SwitchBar(QtWidgets.QWidget):
         switch.setObjectName("switch")
         switch.setCheckable(True)
         switch.setAccessibleName(name)
-        switch.setShortcut(QtGui.QKeySequence(key))
         switch.setToolTip(tip)
         label_switch(switch, False)
         return switch
@@ -284,7 +289,7 @@ class Readouts:
         else:
             vcam_detail = "Off: call apps do not see this picture"
         if rec_on and record_target:
-            where = wording.short_path(record_target)
+            where = Path(record_target).name  # the folder is in the tooltip and Settings
             record_detail = f"{wording.elapsed(record_seconds)} → {where}"
         else:
             record_detail = f"Off; records to {wording.short_path(record_folder)}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 
 from overlay.app.qt import QtCore, QtWidgets, check_display
 from overlay.app.settings import load_settings
@@ -14,6 +15,21 @@ from overlay.operator_policy import OperatorPolicy
 __all__ = ["run_app"]
 
 log = logging.getLogger(__name__)
+
+
+def _warm_up() -> None:
+    """Load MediaPipe on a thread while Qt starts: the first session needs it, and its
+    import takes seconds (the face tag's detector). The session waits for the rest."""
+
+    def load() -> None:
+        try:
+            from overlay.faces.detector import import_mediapipe
+
+            import_mediapipe()
+        except Exception as exc:  # no faces then; the session says so itself
+            log.debug("warm-up: %s", exc)
+
+    threading.Thread(target=load, name="overlay-warm-up", daemon=True).start()
 
 
 def run_app(
@@ -35,6 +51,7 @@ def run_app(
         OverlayError: no display, or the packages a window needs are missing.
     """
     check_display()
+    _warm_up()
     enable_hidpi()
     existing = QtWidgets.QApplication.instance()
     app = (

