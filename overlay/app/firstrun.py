@@ -70,14 +70,23 @@ class FirstRunPage(QtWidgets.QWidget):
         buttons.addWidget(self.check_button)
         buttons.addWidget(self.skip_button)
         buttons.addStretch(1)
-        col = QtWidgets.QVBoxLayout(self)
-        col.setContentsMargins(40, 30, 40, 30)
+        # A readable column in the middle of the window, not lines across a wide screen.
+        body = QtWidgets.QWidget()
+        body.setMaximumWidth(860)
+        outer = QtWidgets.QHBoxLayout(self)
+        outer.addStretch(1)
+        outer.addWidget(body, 4)
+        outer.addStretch(1)
+        col = QtWidgets.QVBoxLayout(body)
+        col.setContentsMargins(24, 30, 24, 30)
+        col.setSpacing(10)
+        col.addStretch(1)
         col.addWidget(self.title)
         col.addWidget(self.intro)
         col.addWidget(self.problem)
         col.addWidget(self.list)
         col.addLayout(buttons)
-        col.addStretch(1)
+        col.addStretch(2)
 
     @property
     def ok(self) -> bool:
