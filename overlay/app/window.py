@@ -16,13 +16,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
-from overlay.app import wording
 from overlay.app.control import SessionControl
 from overlay.app.firstrun import FirstRunPage
 from overlay.app.form import SettingsDialog
 from overlay.app.front import ChipBar, Readouts, SourceBar, SwitchBar
+from overlay.app.panel import PreviewPanel, confirm
 from overlay.app.qt import QtCore, QtGui, QtWidgets
 from overlay.app.settings import (
     AppSettings,
@@ -42,7 +40,6 @@ from overlay.doctor import Check, listed_as, vcam_checks
 from overlay.errors import ConfigError
 from overlay.operator_policy import OperatorPolicy
 from overlay.session import Session
-from overlay.slate import render_slate
 
 __all__ = ["MainWindow", "PreviewView"]
 
@@ -123,37 +120,20 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowIcon(app_icon())
         apply_theme(self)
 
-        self.preview = PreviewView()
-        self.preview.placeholder = "Starting the picture…"
-        self.self_view = PreviewView(mirrored=True)
-        self.self_view_panel = QtWidgets.QWidget()
-        sv = QtWidgets.QVBoxLayout(self.self_view_panel)
-        sv.setContentsMargins(0, 0, 0, 0)
-        sv_note = QtWidgets.QLabel("Self-view: mirrored, only on this screen")
-        sv_note.setObjectName("detail")
-        sv.addWidget(sv_note)
-        sv.addWidget(self.self_view, 1)
-        self.self_view_panel.setMaximumWidth(360)
+        self.panel = PreviewPanel(retry=not kiosk)
+        self.preview, self.self_view = self.panel.preview, self.panel.self_view
+        self.self_view_panel = self.panel.self_view_panel
         self.self_view_panel.setVisible(self.settings.self_view and not kiosk)
-        self.note = QtWidgets.QLabel("")
-        self.note.setObjectName("note")
-        self.note.setWordWrap(True)
-        self.note.setAccessibleName("What is disclosed, and where")
-        self.error_label = QtWidgets.QLabel("")
-        self.error_label.setObjectName("error")
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextInteractionFlags(
-            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
-        )
-        self.error_label.setAccessibleName("Problem")
-        self.error_label.hide()
+        self.note, self.error_label = self.panel.note, self.panel.error_label
+        self.retry_button = self.panel.retry_button
+        if self.retry_button is not None:
+            self.retry_button.clicked.connect(self.start)
         self.chip_bar = ChipBar()
         self.chips = self.chip_bar.chips
         self.status = self.chip_bar.status
 
         self.source_bar: SourceBar | None = None
         self.switch_bar: SwitchBar | None = None
-        self.retry_button: QtWidgets.QPushButton | None = None
         self.dialog: SettingsDialog | None = None
         self.first_run: FirstRunPage | None = None
         self.tray: Tray | None = None
@@ -168,16 +148,7 @@ class MainWindow(QtWidgets.QMainWindow):
         col.setSpacing(6)
         if self.source_bar is not None:
             col.addWidget(self.source_bar)
-        pictures = QtWidgets.QHBoxLayout()
-        pictures.addWidget(self.preview, 1)
-        pictures.addWidget(self.self_view_panel)
-        col.addLayout(pictures, 1)
-        col.addWidget(self.note)
-        error_row = QtWidgets.QHBoxLayout()
-        error_row.addWidget(self.error_label, 1)
-        if self.retry_button is not None:
-            error_row.addWidget(self.retry_button)
-        col.addLayout(error_row)
+        col.addWidget(self.panel, 1)
         if self.switch_bar is not None:
             col.addWidget(self.switch_bar)
         col.addWidget(self.chip_bar)
@@ -241,10 +212,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.vcam_detail, self.record_detail = switches.vcam_detail, switches.record_detail
         self.vcam_switch.toggled.connect(self._on_switch)
         self.record_switch.toggled.connect(self._on_switch)
-        self.retry_button = QtWidgets.QPushButton("Try again")
-        self.retry_button.setAccessibleName("Start the picture again")
-        self.retry_button.clicked.connect(self.start)
-        self.retry_button.hide()
         self.first_run = FirstRunPage(self.checks)
         self.first_run.ready.connect(self._leave_setup)
         self.first_run.skipped.connect(self._leave_setup)
@@ -425,8 +392,7 @@ class MainWindow(QtWidgets.QMainWindow):
             (k.removeprefix("file:") for k in v.run.sinks if k.startswith("file:")), ""
         )
         self.control.start(v.run, session)
-        self.preview.set_buffer(self.control.frame)
-        self.self_view.set_buffer(self.control.frame)
+        self.panel.set_buffer(self.control.frame)
         self.status.setText(f"starting session {session.id}…")
         self._update_note(settings)
         self._update_chips()
@@ -463,10 +429,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if text:
             self.errors.append(text)
             log.warning("%s", text)
-        self.error_label.setText(text)
-        self.error_label.setVisible(bool(text))
-        if self.retry_button is not None:
-            self.retry_button.setVisible(bool(text) and not self.running)
+        self.panel.show_error(text, retry=not self.running)
 
     def _on_started(self, info: SessionInfo) -> None:
         self._session_started_at = time.monotonic()
@@ -492,9 +455,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.control.slate != (self.chips["source"].property("slate") is True):
             self.chips["source"].setProperty("slate", self.control.slate)
             self._update_chips()
-        self.preview.update()
-        if self.self_view_panel.isVisible():
-            self.self_view.update()
+        self.panel.frame_arrived()
 
     def _on_stats(self, r: Readout) -> None:
         if self.dialog is not None and r.granted_size:
@@ -533,17 +494,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_chips()
 
     def _show_slate(self, settings: AppSettings) -> None:
-        frame = self.control.frame
-        if frame is None:
-            return
-        try:
-            banner = settings.banner()
-        except ConfigError:
-            banner = BannerConfig()
-        h, w = frame.shape[:2]
-        np.copyto(frame, render_slate((w, h), banner, with_banner=True))
-        self.control.slate = True
-        self.preview.update()
+        if self.control.frame is not None:
+            self.panel.show_slate(self.control.frame, _banner_of(settings))
+            self.control.slate = True
 
     # -- the first-run page -------------------------------------------------------------
     def _first_run_check(self) -> None:
@@ -570,11 +523,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- the readouts ------------------------------------------------------------------
     def _update_note(self, settings: AppSettings) -> None:
-        try:
-            banner = settings.banner()
-        except ConfigError:
-            banner = BannerConfig()
-        self.note.setText(wording.disclosure_line(banner, recording=settings.record))
+        self.panel.set_note(_banner_of(settings), recording=settings.record)
 
     def _update_chips(self) -> None:
         info, r, s = self.control.info, self.control.last_readout, self.settings
@@ -619,17 +568,8 @@ class MainWindow(QtWidgets.QMainWindow):
             log.warning("could not save the settings to %s: %s", self.settings_file, exc)
 
     def _confirm(self, title: str, text: str, yes: str) -> QtWidgets.QMessageBox:
-        box = QtWidgets.QMessageBox(self)
-        box.setIcon(QtWidgets.QMessageBox.Icon.Question)
-        box.setWindowTitle(title)
-        box.setText(text)
-        box.setStandardButtons(
-            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No
-        )
-        box.button(QtWidgets.QMessageBox.StandardButton.Yes).setText(yes)
-        box.setDefaultButton(QtWidgets.QMessageBox.StandardButton.No)
+        box = self.confirm_box = confirm(self, title, text, yes)
         box.finished.connect(self._on_confirm)
-        self.confirm_box = box
         box.open()
         return box
 
@@ -704,3 +644,11 @@ def _picker_rule(policy: OperatorPolicy) -> Callable[[SourceChoice], bool]:
         return policy.allows_source(choice.spec())
 
     return allows
+
+
+def _banner_of(settings: AppSettings) -> BannerConfig:
+    """The settings' banner; the default one while the form holds a refused banner."""
+    try:
+        return settings.banner()
+    except ConfigError:
+        return BannerConfig()
