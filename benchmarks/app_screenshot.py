@@ -11,6 +11,8 @@ Saves, grabbed from the X server (not widget renders):
   photo streaming and recording to a temporary folder;
 - ``app-settings.png``: the settings dialog over it;
 - ``app-first-run.png``: the set-up page this machine gets (no virtual camera here);
+- ``app-settings-policy.png``: the settings under ``docs/policy.example.toml``, with an
+  output size above its maximum typed in (refused, with the reason);
 - ``app-kiosk.png``: kiosk mode as ``docs/policy.example.toml`` sets it (fullscreen,
   the policy's banner text, recording).
 
@@ -24,6 +26,7 @@ import time
 
 T0 = time.monotonic()
 
+import dataclasses  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -115,8 +118,26 @@ def main() -> int:
         grab(app, window, out_dir / "app-first-run.png")
     window.quit()
 
-    # 4. Kiosk mode from the example policy (fullscreen on the X screen).
+    # 4. Settings under the example policy (kiosk off to show the form), a size refused.
     policy = load_policy(ROOT / "docs" / "policy.example.toml")
+    window = MainWindow(
+        settings=AppSettings(source="avatar", record_path=str(tmp), setup_done=True),
+        policy=dataclasses.replace(policy, kiosk=False),
+        tray=False,
+    )
+    window.setGeometry(0, 0, 1366, 768)
+    window.show()
+    wait_for_frame(app, window)
+    dialog = window.open_settings()
+    assert dialog is not None
+    dialog.form.size_combo.setCurrentText("1920x1080")
+    dialog.move(window.x() + 120, window.y() + 60)
+    wait(app, 0.5)
+    grab(app, dialog, out_dir / "app-settings-policy.png")
+    dialog.close()
+    window.quit()
+
+    # 5. Kiosk mode from the example policy (fullscreen on the X screen).
     kiosk_settings = AppSettings(source="avatar", record_path=str(tmp), setup_done=True)
     window = MainWindow(settings=kiosk_settings, policy=policy, tray=False)
     wait_for_frame(app, window)

@@ -225,27 +225,27 @@ class OperatorPolicy:
         return dataclasses.replace(settings, **changes) if changes else settings
 
     def locks(self) -> dict[str, str]:
-        """The app's locked fields: ``field -> reason`` ("fixed: …" disables the control)."""
-        by = f"operator policy {self.path}"
+        """The app's locked fields: ``field -> reason`` ("fixed: …" disables the control).
+
+        The reasons are short (they sit beside the controls); :attr:`by` names the file.
+        """
         out: dict[str, str] = {}
         if self.max_size is not None:
-            out["size"] = f"at most {self.max_size[0]}x{self.max_size[1]} ({by})"
+            out["size"] = f"at most {self.max_size[0]}x{self.max_size[1]}"
         if self.min_text_height is not None:
-            out["text_height"] = f"at least {self.min_text_height:.1%} ({by})"
+            out["text_height"] = f"at least {self.min_text_height:.1%}"
         for key, allowed in (("position", self.positions), ("lang", self.languages)):
             if allowed is not None:
                 out[key] = (
-                    f"fixed: {allowed[0]} ({by})"
-                    if len(allowed) == 1
-                    else f"only {', '.join(allowed)} ({by})"
+                    f"fixed: {allowed[0]}" if len(allowed) == 1 else f"only {', '.join(allowed)}"
                 )
         if self.banner_text is not None:
-            out["text"] = f"fixed: “{self.banner_text}” ({by})"
-            out["preset"] = f"fixed: the policy's banner ({by})"
+            out["text"] = f"fixed: “{self.banner_text}”"
+            out["preset"] = "fixed: the policy's banner"
         if self.record:
-            out["record"] = f"fixed: every session is recorded ({by})"
+            out["record"] = "fixed: every session is recorded"
         if self.sources is not None:
-            out["source"] = f"only {', '.join(self.sources)} ({by})"
+            out["source"] = f"only {', '.join(self.sources)}"
         return out
 
 

@@ -189,20 +189,28 @@ class SettingsForm(QtWidgets.QWidget):
         else:
             col.addWidget(item)
         lock = QtWidgets.QLabel("")
-        lock.setObjectName("lock")
-        lock.setWordWrap(True)
+        lock.setObjectName("lock")  # one line: wrapped labels in forms get cut off
         lock.hide()
         col.addWidget(lock)
         self._lock_labels[name] = lock
         return box
 
-    def set_locks(self, locks: dict[str, str]) -> None:
-        """Show ``field -> reason`` beside the fields an operator fixed or bounded."""
+    def set_locks(self, locks: dict[str, str], by: str = "") -> None:
+        """Show ``field -> reason`` beside the fields an operator fixed or bounded.
+
+        Args:
+            locks: the reasons (``OperatorPolicy.locks()``).
+            by: who set them (``the operator policy FILE``), in each lock's tooltip.
+        """
         self.locks = dict(locks)
         for name, label in self._lock_labels.items():
             reason = self.locks.get(name, "")
-            label.setText(f"🔒 {reason}" if reason else "")
+            label.setText(f"Policy: {reason}" if reason else "")
+            label.setToolTip(f"set by {by}" if reason and by else "")
             label.setVisible(bool(reason))
+            box = label.parentWidget()
+            if box is not None:  # keep the control's full height above its lock line
+                box.setMinimumHeight(box.sizeHint().height())
         self._apply_enabled()
 
     def _apply_enabled(self) -> None:
@@ -317,6 +325,11 @@ class SettingsDialog(QtWidgets.QDialog):
         self.reason_label.setObjectName("reason")
         self.reason_label.setWordWrap(True)
         self.reason_label.setAccessibleName("Why the settings are refused")
+        # Room for a long reason (a policy file's path) kept from the start: a wrapped
+        # label that grows later would take the height from the form's rows.
+        lines = self.reason_label.fontMetrics().lineSpacing()
+        self.reason_label.setMinimumHeight(3 * lines)
+        self.reason_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
         self.applied_label = QtWidgets.QLabel("")
         self.applied_label.setObjectName("detail")
         self.apply_button = QtWidgets.QPushButton("Apply")
@@ -330,6 +343,8 @@ class SettingsDialog(QtWidgets.QDialog):
         buttons.addWidget(self.apply_button)
         buttons.addWidget(self.close_button)
         col = QtWidgets.QVBoxLayout(self)
+        # Never smaller than what the rows need: a lock or refusal line must not cut a row.
+        col.setSizeConstraint(QtWidgets.QLayout.SizeConstraint.SetMinimumSize)
         col.addWidget(self.form, 1)
         col.addWidget(self.reason_label)
         col.addLayout(buttons)

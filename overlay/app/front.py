@@ -81,7 +81,7 @@ class SourceBar(QtWidgets.QWidget):
         row.addWidget(self.refresh_button)
         row.addWidget(self.problem)
         #: Says that an operator policy is in force (hidden without one).
-        self.lock = QtWidgets.QLabel("🔒 Operator policy" if lock else "")
+        self.lock = QtWidgets.QLabel("Operator policy in force" if lock else "")
         self.lock.setObjectName("lock")
         self.lock.setToolTip(lock)
         self.lock.setAccessibleName(f"Operator policy: {lock}" if lock else "")
@@ -261,13 +261,20 @@ class Readouts:
         record_seconds: float,
         record_target: str,
         record_folder: str,
+        record_wanted: bool = False,
+        started: bool = True,
     ) -> Readouts:
-        """``sinks``: the running session's sink labels (None before it started)."""
+        """``sinks``: the running session's sink labels (None before it started);
+        ``record_wanted``: the Record switch is on; ``started``: the session is open."""
         sinks_ = sinks or ()
         vcam_on = running and any(k.startswith("vcam") for k in sinks_)
         rec_on = running and any(k.startswith("file") for k in sinks_)
         if not running and error:
             source = wording.source_chip(error, paused=False)
+        elif not running:
+            source = wording.Chip("Source: off", "off", "no session is running")
+        elif not started:
+            source = wording.Chip("Source: starting", "off")
         else:
             source = wording.source_chip(source_problem, paused=running and slate)
         chips = {
@@ -291,6 +298,10 @@ class Readouts:
         if rec_on and record_target:
             where = Path(record_target).name  # the folder is in the tooltip and Settings
             record_detail = f"{wording.elapsed(record_seconds)} → {where}"
+        elif record_wanted:
+            record_detail = (
+                f"Starts with the picture; records to {wording.short_path(record_folder)}"
+            )
         else:
             record_detail = f"Off; records to {wording.short_path(record_folder)}"
         tray = ("virtual camera on" if vcam_on else "virtual camera off") + (

@@ -51,6 +51,19 @@ SETTINGS_KEY = "Ctrl+,"
 CHIPS = ("source", "vcam", "recording", "watermark", "provenance", "fps", "dropped")
 
 
+#: The policy's field names in words (the top bar's tooltip).
+LOCK_WORDS = {
+    "size": "output size",
+    "text_height": "label height",
+    "position": "banner position",
+    "lang": "banner language",
+    "text": "banner text",
+    "preset": "banner preset",
+    "record": "recording",
+    "source": "sources",
+}
+
+
 class MainWindow(QtWidgets.QMainWindow):
     """The app's window.
 
@@ -195,7 +208,7 @@ class MainWindow(QtWidgets.QMainWindow):
         locks = policy.locks() if policy is not None else {}
         bar = self.source_bar = SourceBar(
             allows=_picker_rule(policy) if policy is not None else None,
-            lock=f"{policy.by}: " + "; ".join(f"{k} {v}" for k, v in locks.items())
+            lock=f"{policy.by}: " + "; ".join(f"{LOCK_WORDS[k]} {v}" for k, v in locks.items())
             if policy is not None
             else "",
         )
@@ -216,10 +229,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.first_run.ready.connect(self._leave_setup)
         self.first_run.skipped.connect(self._leave_setup)
         self.dialog = SettingsDialog(self)
-        self.dialog.form.set_locks(locks)
-        if "record" in locks:
+        self.dialog.form.set_locks(locks, policy.by if policy else "")
+        if policy is not None and "record" in locks:
             self.record_switch.setEnabled(False)
-            self.record_switch.setToolTip(f"🔒 {locks['record']}")
+            self.record_switch.setToolTip(f"locked on: {locks['record']} ({policy.by})")
         apply_theme(self.dialog)
         self.dialog.form.changed.connect(self.check_form)
         self.dialog.applyRequested.connect(self.apply)
@@ -295,6 +308,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.dialog is None:
             return None
         self.check_form()
+        if not self.dialog.isVisible():
+            self.dialog.adjustSize()  # the lock and refusal lines change its height
         self.dialog.show()
         self.dialog.raise_()
         return self.dialog
@@ -546,6 +561,8 @@ class MainWindow(QtWidgets.QMainWindow):
             record_seconds=rec_seconds,
             record_target=self._record_target,
             record_folder=s.record_path or str(default_recording_folder()),
+            record_wanted=s.record,
+            started=info is not None,
         )
         for key, chip in out.chips.items():
             self.chip_bar.set(key, chip)

@@ -34,7 +34,8 @@ def test_fixed_settings_are_locked_with_the_reason(make_window: Any, tmp_path: P
     assert not form.text_edit.isEnabled() and form.text_edit.text() == "AI booth"
     assert not form.preset_combo.isEnabled()
     for name in ("position", "text", "preset"):
-        assert str(policy.path) in _lock(w, name).text() and not _lock(w, name).isHidden()
+        assert _lock(w, name).text().startswith("Policy: fixed")
+        assert str(policy.path) in _lock(w, name).toolTip() and not _lock(w, name).isHidden()
     assert w.record_switch.isChecked() and not w.record_switch.isEnabled()
     assert str(policy.path) in w.record_switch.toolTip()
     assert not w.source_bar.lock.isHidden() and str(policy.path) in w.source_bar.lock.toolTip()
