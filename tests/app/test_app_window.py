@@ -317,3 +317,28 @@ def test_words_for_times_paths_and_the_disclosure():
     assert "recording is signed" in wording.disclosure_line(BannerConfig(), recording=True)
     assert wording.watermark_chip("on: every frame carries the session id").state == "on"
     assert wording.watermark_chip("not in this session").state == "warn"
+
+
+# -- theme and scaling -------------------------------------------------------------------
+def test_the_window_is_dark_fusion(make_window: Any):
+    from overlay.app.qt import QtGui
+
+    make_window()
+    app = QtWidgets.QApplication.instance()
+    assert app.style().name().lower() == "fusion"
+    window = app.palette().color(QtGui.QPalette.ColorRole.Window)
+    text = app.palette().color(QtGui.QPalette.ColorRole.WindowText)
+    assert window.lightness() < 60 < 200 < text.lightness()  # dark ground, light text
+
+
+def test_hidpi_scaling_keeps_the_exact_factor():
+    import subprocess
+    import sys
+
+    code = (
+        "from overlay.app.theme import enable_hidpi; enable_hidpi();"
+        "from overlay.app.qt import QtGui;"
+        "print(QtGui.QGuiApplication.highDpiScaleFactorRoundingPolicy().name)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "PassThrough", out.stderr
