@@ -213,6 +213,7 @@ class ChipBar(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         flow = FlowLayout(self)
+        self._shown: dict[str, wording.Chip] = {}
         self.chips: dict[str, QtWidgets.QLabel] = {}
         for key in CHIPS:
             chip = QtWidgets.QLabel("")
@@ -224,6 +225,9 @@ class ChipBar(QtWidgets.QWidget):
         flow.addWidget(self.status)
 
     def set(self, key: str, chip: wording.Chip) -> None:
+        if self._shown.get(key) == chip:
+            return  # a style sheet re-polishes the label: only when something changed
+        self._shown[key] = chip
         label = self.chips[key]
         label.setText(chip.text)
         label.setToolTip(chip.tip)
