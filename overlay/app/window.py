@@ -184,9 +184,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self._clock.timeout.connect(self._tick)
         self._clock.start()
 
+        self._listed_once = False
         if not kiosk:
             self._fill(self.settings)
-            self.refresh_sources()
+            # Listing imports the screen and window modules (most of a second): after the
+            # first frame, so it does not slow the first session down, or after 3 s.
+            QtCore.QTimer.singleShot(3000, self._list_once)
         self._update_note(self.settings)
         self._update_chips()
         if kiosk:
@@ -200,7 +203,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if not self.settings.setup_done:
                 self._first_run_check()
         if autostart or kiosk:
-            QtCore.QTimer.singleShot(0, self._autostart)
+            self._autostart()  # now: the session opens while the window shows itself
 
     # -- layout ----------------------------------------------------------------------
     def _build_controls(self, tray: bool | None) -> None:
@@ -315,6 +318,11 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.dialog
 
     # -- sources -----------------------------------------------------------------------
+    def _list_once(self) -> None:
+        if not self._listed_once and not self._closing:
+            self._listed_once = True
+            self.refresh_sources()
+
     def refresh_sources(self) -> None:
         """List cameras, screens and windows again (on a thread)."""
         if self.source_bar is not None:
@@ -463,6 +471,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.first_frame_after is None:
             self.first_frame_after = time.monotonic() - self.created_at
             log.info("first frame on screen %.2f s after the window opened", self.first_frame_after)
+            if self.source_bar is not None:
+                self._list_once()
         if self.control.session_frames == 1:
             if self.kiosk and self.last_error:
                 self.show_error("")
