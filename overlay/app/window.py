@@ -422,13 +422,16 @@ class MainWindow(QtWidgets.QMainWindow):
         return True
 
     def apply(self) -> bool:
-        """Use what the window shows now: refused (reason shown, session untouched) or
-        the session restarts with it."""
+        """Use what the window shows now: refused (reason shown, session untouched), the
+        same as what runs (nothing to do), or the session restarts with it."""
+        settings = self.form_settings()
         try:
-            self.validate(self.form_settings())
+            self.validate(settings)
         except ConfigError as exc:
             self._refused(str(exc))
             return False
+        if self.running and settings == self.settings:
+            return True  # no restart (and no new session id) for an unchanged form
         return self.start()
 
     def stop(self, wait: bool = True) -> None:

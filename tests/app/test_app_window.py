@@ -342,3 +342,15 @@ def test_hidpi_scaling_keeps_the_exact_factor():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "PassThrough", out.stderr
+
+
+def test_apply_without_a_change_keeps_the_session(make_window: Any, qtbot: Any):
+    w = make_window()
+    assert w.start()
+    qtbot.waitUntil(lambda: w.info is not None, timeout=15000)
+    first = w.info.session_id
+    assert w.apply() and w.info.session_id == first  # nothing changed: no restart
+    w.dialog.form.fps_spin.setValue(25.0)
+    assert w.apply()
+    qtbot.waitUntil(lambda: w.info is not None and w.info.session_id != first, timeout=15000)
+    assert w.settings.fps == 25.0
