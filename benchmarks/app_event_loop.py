@@ -70,8 +70,10 @@ def measure(app: QtWidgets.QApplication, seconds: float) -> list[float]:
 def run_scenario(
     app: QtWidgets.QApplication, name: str, size: str, seconds: float
 ) -> dict[str, float]:
-    settings = AppSettings(source="synthetic", size=size, fps=30.0, self_view="self" in name)
-    window = MainWindow(settings=settings)
+    settings = AppSettings(
+        source="synthetic", size=size, fps=30.0, self_view="self" in name, setup_done=True
+    )
+    window = MainWindow(settings=settings, autostart=False, tray=False)
     window.resize(1600, 900)
     window.show()
     fps = shown = 0.0
@@ -92,7 +94,7 @@ def run_scenario(
         r = window.last_readout
         fps = r.stats.fps if r else 0.0
         window.stop()
-    window.close()
+    window.quit()
     window.deleteLater()
     app.processEvents()
     a = np.array(late)

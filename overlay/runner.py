@@ -16,6 +16,7 @@ from pathlib import Path
 from overlay.config import BannerConfig, OutputConfig
 from overlay.errors import SinkError, SourceError
 from overlay.faces import FaceSettings
+from overlay.operator_policy import OperatorPolicy
 from overlay.pipeline import Pipeline
 from overlay.session import Session
 from overlay.sinks import FrameSink, SinkOptions, open_sink
@@ -55,6 +56,8 @@ class RunSettings:
         provenance: write the signed manifest and frame log, sign recordings, enforce
             consent (off only for measurements).
         faces: the face tag and the banner's face avoidance.
+        policy: an operator's policy the session is held to (refused before anything
+            opens if outside it; its SHA-256 goes into the manifest).
     """
 
     source: str | None = None
@@ -73,6 +76,7 @@ class RunSettings:
     digital_source_type: str | None = None
     provenance: bool = True
     faces: FaceSettings = field(default_factory=FaceSettings)
+    policy: OperatorPolicy | None = None
 
     def source_options(self) -> SourceOptions:
         return SourceOptions(
@@ -128,6 +132,8 @@ def open_pipeline(
         extra_sinks: sinks the caller made (the app's preview), added after the others.
         session: the session to use (default: a new one for ``settings.output``).
     """
+    if settings.policy is not None:
+        settings.policy.check(settings)  # before any device opens or record is written
     output = settings.output
     session = session or Session(size=output.size, fps=output.fps)
     src_options = settings.source_options()
@@ -164,7 +170,9 @@ def open_pipeline(
             sinks = _default_sinks(sink_options, settings.recording_dir)
         sinks.extend(extra_sinks)
         if plan is not None:
-            recorder = provenance.start(plan, session, sinks, settings.banner)
+            recorder = provenance.start(
+                plan, session, sinks, settings.banner, policy=settings.policy
+            )
             guard = provenance.consent_guard(plan, session, sinks, settings.banner)
             if guard is not None:
                 stamps.insert(0, guard)  # consent re-checked while the session runs

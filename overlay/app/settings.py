@@ -15,6 +15,7 @@ from pathlib import Path
 
 from overlay.config import PRESETS, BannerConfig, OutputConfig, parse_size
 from overlay.errors import ConfigError
+from overlay.operator_policy import OperatorPolicy
 from overlay.paths import config_dir
 from overlay.provenance.policy import DECLARATIONS
 from overlay.runner import RunSettings
@@ -63,7 +64,8 @@ class AppSettings:
     """Everything the window's form holds (and the JSON file stores).
 
     Attributes:
-        source: a ``--source`` spec, e.g. ``synthetic``, ``webcam:0``, ``file:clip.mp4``.
+        source: a ``--source`` spec, e.g. ``synthetic``, ``webcam:0``, ``file:clip.mp4``;
+            "" = automatic: the webcam if one opens, else the avatar.
         size: output size ``WxH``.
         fps: output frames per second.
         vcam: send to the virtual camera.
@@ -82,9 +84,10 @@ class AppSettings:
             origin), for the provenance record (see ``overlay.provenance.policy``).
         likeness: image of the person a face-swap source shows ("" = none); a consent
             record for it is needed (``overlay consent add``).
+        setup_done: the virtual-camera set-up page was seen (it opens by itself only once).
     """
 
-    source: str = "synthetic"
+    source: str = ""
     size: str = "1280x720"
     fps: float = 30.0
     vcam: bool = False
@@ -100,6 +103,7 @@ class AppSettings:
     self_view: bool = False
     declare: str = ""
     likeness: str = ""
+    setup_done: bool = False
 
     def banner(self) -> BannerConfig:
         """The banner these settings ask for. Raises ConfigError with the reason."""
@@ -140,21 +144,27 @@ class AppSettings:
         folder = Path(raw).expanduser() if raw else default_recording_folder()
         return default_recording_path(session_id, folder)
 
-    def validate(self, session: Session | None = None, *, keep_existing: bool = False) -> Validated:
+    def validate(
+        self,
+        session: Session | None = None,
+        *,
+        keep_existing: bool = False,
+        policy: OperatorPolicy | None = None,
+    ) -> Validated:
         """Check every rule; the settings for a session, or ConfigError with the reason.
 
         Args:
             session: the session the recording path is named after (default: a new one
                 for the output size; only its id is used).
             keep_existing: see :meth:`recording_target`.
+            policy: an operator policy the settings must stay inside (PolicyError names
+                its file); the session is held to it as well.
         """
         output = self.output()
         banner = self.banner()
         sprite, _, _ = banner_geometry(banner, output.size)  # refuses a banner that won't fit
         name = self.source.partition(":")[0].strip().lower()
-        if not name:
-            raise ConfigError("no source picked; pick one, e.g. the synthetic test scene")
-        if name not in source_names():
+        if name and name not in source_names():
             raise ConfigError(f"unknown source {name!r}; use one of: {', '.join(source_names())}")
         spec = self.source.strip()
         pipe_size = None
@@ -189,7 +199,7 @@ class AppSettings:
                 f"unknown declaration {self.declare!r}; use one of: {', '.join(DECLARATIONS)}"
             )
         run = RunSettings(
-            source=spec,
+            source=spec or None,  # None: the webcam if one opens, else the avatar
             sinks=tuple(sinks),
             pipe_size=pipe_size,
             output=output,
@@ -198,12 +208,66 @@ class AppSettings:
             backend=self.backend.strip() or None,
             declare=self.declare or None,
             likeness=self.likeness.strip() or None,
+            policy=policy,
         )
+        if policy is not None:
+            policy.check(run)
         short = min(output.size)
         return Validated(run, banner, output, sprite.text_height_px, sprite.text_height_px / short)
 
     def with_changes(self, **changes: object) -> AppSettings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    def within(self, policy: OperatorPolicy) -> tuple[AppSettings, list[str]]:
+        """These settings moved inside ``policy``, and a line per change.
+
+        Saved settings (or a hand-edited ``app.json``) may predate the policy; the app
+        starts inside it instead of refusing to start (a kiosk has nobody to fix it).
+        """
+        changes: dict[str, object] = {}
+        notes: list[str] = []
+        try:
+            size: tuple[int, int] | None = parse_size(self.size)
+        except ConfigError:
+            size = None
+        if size is not None and policy.max_size and policy.size_problem(size):
+            mw, mh = policy.max_size
+            changes["size"] = f"{mw}x{mh}"
+            notes.append(f"size {self.size} -> {mw}x{mh}")
+        try:
+            banner = self.banner()
+        except ConfigError:
+            banner = BannerConfig()
+        fields: dict[str, object] = {
+            "text": banner.text or "",
+            "lang": banner.lang,
+            "position": banner.position,
+            "text_height": banner.text_height,
+        }
+        moved = []
+        if policy.banner_text is not None and banner.banner_text != policy.banner_text:
+            fields["text"] = policy.banner_text
+            moved.append("text")
+        if policy.languages and banner.lang not in policy.languages:
+            fields["lang"] = policy.languages[0]
+            moved.append("language")
+        if policy.positions and banner.position not in policy.positions:
+            fields["position"] = policy.positions[0]
+            moved.append("position")
+        low = policy.min_text_height is not None and banner.text_height < policy.min_text_height
+        if low:
+            fields["text_height"] = policy.min_text_height
+            moved.append("text height")
+        if moved:
+            changes.update(preset=CUSTOM, **fields)
+            notes.append(f"banner {', '.join(moved)} set by the policy")
+        if policy.record and not self.record:
+            changes["record"] = True
+            notes.append("recording on")
+        if not policy.allows_source(self.source) and policy.sources:
+            changes["source"] = policy.sources[0]
+            notes.append(f"source {self.source or 'automatic'} -> {policy.sources[0]}")
+        return (self.with_changes(**changes) if changes else self), notes
 
 
 def default_recording_folder() -> Path:

@@ -17,6 +17,7 @@ from typing import Any
 from overlay.sources import source_names
 
 __all__ = [
+    "AUTOMATIC_LABEL",
     "SourceChoice",
     "camera_label",
     "choice_for_spec",
@@ -49,6 +50,8 @@ class SourceChoice:
 
     def spec(self, arg: str = "") -> str:
         """The ``--source`` string for this entry and the argument field's text."""
+        if not self.name:
+            return ""
         if self.fixed_arg is not None:
             return f"{self.name}:{self.fixed_arg}"
         arg = arg.strip()
@@ -85,6 +88,9 @@ def camera_label(node: str) -> str:
     return f"{name} ({node})" if name else f"Camera {node}"
 
 
+#: The first entry: no ``--source`` (the webcam if one opens, else the avatar).
+AUTOMATIC_LABEL = "Automatic: the camera, else the avatar"
+
 _KIND_LABELS = {"camera": "Camera", "screen": "Screen", "window": "Window"}
 
 
@@ -106,7 +112,8 @@ def source_choices(listed: Sequence[SourceChoice] | None = None) -> list[SourceC
             (fast, for the window's first paint).
     """
     names = source_names()
-    out: list[SourceChoice] = list(listed or ())
+    out: list[SourceChoice] = [SourceChoice(AUTOMATIC_LABEL, "")]
+    out.extend(listed or ())
     if "webcam" in names:
         if listed is None and sys.platform.startswith("linux"):
             from overlay.sources.capture import camera_nodes

@@ -1,94 +1,67 @@
-"""The main window: the disclosed preview, the form, the readouts; kiosk mode."""
+"""The main window: the live preview in front, two switches, status chips; kiosk mode.
+
+Layout (top to bottom): the source picker and the Settings button; the preview (most of
+the window); the disclosure line (what is disclosed and where; not a control); the
+error strip; the Virtual camera and Record switches; the status chips. Everything else is
+in :class:`~overlay.app.form.SettingsDialog`. A change restarts the session under the
+hood (:class:`~overlay.app.control.SessionControl`). When no virtual camera can be
+opened, :class:`~overlay.app.firstrun.FirstRunPage` takes the window's place.
+"""
 
 from __future__ import annotations
 
 import collections
-import contextlib
 import logging
-import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
+from overlay.app.control import SessionControl
+from overlay.app.firstrun import FirstRunPage
+from overlay.app.form import SettingsDialog
+from overlay.app.front import ChipBar, Readouts, SourceBar, SwitchBar
+from overlay.app.panel import PreviewPanel, confirm
 from overlay.app.qt import QtCore, QtGui, QtWidgets
 from overlay.app.settings import (
-    CUSTOM,
     AppSettings,
     Validated,
+    default_recording_folder,
     load_settings,
     save_settings,
     settings_path,
 )
-from overlay.app.sources import SourceChoice, choice_for_spec, listed_choices, source_choices
-from overlay.app.worker import Readout, SessionInfo, SessionWorker
-from overlay.config import LANGUAGES, MIN_TEXT_HEIGHT, POSITIONS, PRESETS
+from overlay.app.sources import SourceChoice
+from overlay.app.theme import apply_theme
+from overlay.app.tray import Tray, app_icon, tray_available
+from overlay.app.view import PreviewView
+from overlay.app.worker import Readout, SessionInfo
+from overlay.config import BannerConfig
+from overlay.doctor import Check, listed_as, vcam_checks
 from overlay.errors import ConfigError
-from overlay.frames import BGRImage
+from overlay.operator_policy import OperatorPolicy
 from overlay.session import Session
 
 __all__ = ["MainWindow", "PreviewView"]
 
 log = logging.getLogger(__name__)
 
-OUTPUT_NOTE = "This is what others see: exactly the frames being sent, banner and mark included."
-SELF_VIEW_NOTE = "Self-view (mirrored, only on this screen; the output is never mirrored)"
-PRESET_LABELS = {"eu": "EU (English, top-right)", "gb45438": "GB 45438 (Chinese, top-left)"}
-DECLARE_LABELS = {
-    "face-swap": "face-swap output (needs a likeness with consent)",
-    "avatar": "an avatar",
-    "generated": "generated (no real person's likeness)",
+VCAM_KEY = "Ctrl+Shift+V"
+RECORD_KEY = "Ctrl+Shift+R"
+SETTINGS_KEY = "Ctrl+,"
+CHIPS = ("source", "vcam", "recording", "watermark", "provenance", "fps", "dropped")
+
+
+#: The policy's field names in words (the top bar's tooltip).
+LOCK_WORDS = {
+    "size": "output size",
+    "text_height": "label height",
+    "position": "banner position",
+    "lang": "banner language",
+    "text": "banner text",
+    "preset": "banner preset",
+    "record": "recording",
+    "source": "sources",
 }
-SIZES = ("1920x1080", "1280x720", "960x540", "640x360")
-
-
-class PreviewView(QtWidgets.QWidget):
-    """Paints a BGR frame buffer scaled to fit (letterboxed), optionally mirrored.
-
-    The QImage wraps the buffer without copying; the window copies each new frame into
-    that buffer and calls ``update()``.
-    """
-
-    def __init__(self, parent: QtWidgets.QWidget | None = None, *, mirrored: bool = False) -> None:
-        super().__init__(parent)
-        self.mirrored = mirrored
-        self._buffer: BGRImage | None = None
-        self._image: QtGui.QImage | None = None
-        self.paints = 0
-        self.setMinimumSize(160, 90)
-        self.setSizePolicy(
-            QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding
-        )
-
-    def set_buffer(self, buffer: BGRImage | None) -> None:
-        self._buffer = buffer
-        if buffer is None:
-            self._image = None
-        else:
-            h, w = buffer.shape[:2]
-            self._image = QtGui.QImage(
-                buffer.data, w, h, buffer.strides[0], QtGui.QImage.Format.Format_BGR888
-            )
-        self.update()
-
-    def target_rect(self) -> QtCore.QRect:
-        """Where the frame is drawn: the largest rectangle of its aspect that fits."""
-        if self._image is None:
-            return QtCore.QRect()
-        iw, ih = self._image.width(), self._image.height()
-        scale = min(self.width() / iw, self.height() / ih)
-        w, h = round(iw * scale), round(ih * scale)
-        return QtCore.QRect((self.width() - w) // 2, (self.height() - h) // 2, w, h)
-
-    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802  (Qt override)
-        painter = QtGui.QPainter(self)
-        painter.fillRect(self.rect(), QtGui.QColor(0, 0, 0))
-        if self._image is not None:
-            if self.mirrored:
-                painter.setTransform(QtGui.QTransform(-1, 0, 0, 1, self.width(), 0))
-            painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(self.target_rect(), self._image)
-        painter.end()
-        self.paints += 1
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -102,10 +75,15 @@ class MainWindow(QtWidgets.QMainWindow):
         restart_delay_ms: kiosk mode: pause before restarting a failed session.
         frames: stop each session after this many frames (tests, benchmarks).
         pace: pace to the output rate (False: as fast as possible, for tests).
+        autostart: start a session as soon as the window is up (the app always does).
+        checks: the virtual-camera checks (default :func:`overlay.doctor.vcam_checks`).
+        tray: use a tray icon (None: where the desktop has a tray).
+        policy: an operator policy: settings move inside it, controls it fixes are
+            locked with the reason, and a policy with ``kiosk = true`` means kiosk mode.
     """
 
-    #: Emitted from the listing thread with a ``SourceListing`` (queued to the GUI thread).
-    sourcesListed = QtCore.Signal(object)  # noqa: N815  (Qt signal name)
+    #: Emitted when the window really closes (not when it hides in the tray).
+    closed = QtCore.Signal()
 
     def __init__(
         self,
@@ -116,522 +94,360 @@ class MainWindow(QtWidgets.QMainWindow):
         restart_delay_ms: int = 2000,
         frames: int | None = None,
         pace: bool = True,
+        autostart: bool = True,
+        checks: Callable[[], list[Check]] | None = None,
+        tray: bool | None = None,
+        policy: OperatorPolicy | None = None,
     ) -> None:
         super().__init__()
-        self.kiosk = kiosk
+        self.created_at = time.monotonic()
+        #: Seconds from construction to the first frame on screen (None before it).
+        self.first_frame_after: float | None = None
+        self.policy = policy
+        self.kiosk = kiosk = kiosk or bool(policy and policy.kiosk)
         self.settings_file = settings_file or settings_path()
         self.settings = settings or load_settings(self.settings_file)
-        self.restart_delay_ms = restart_delay_ms
-        self.frames = frames
-        self.pace = pace
-        self.worker: SessionWorker | None = None
-        self.thread_: QtCore.QThread | None = None
-        self.info: SessionInfo | None = None
-        self.last_readout: Readout | None = None
+        #: What the policy changed in the settings it was given (one line each).
+        self.policy_notes: list[str] = []
+        if policy is not None:
+            self.settings, self.policy_notes = self.settings.within(policy)
+            for note in self.policy_notes:
+                log.warning("operator policy %s: %s", policy.path, note)
+        self.checks = checks or vcam_checks
+        self.control = SessionControl(
+            self, frames=frames, pace=pace, restart_delay_ms=restart_delay_ms
+        )
+        self.control.restart_on_failure = kiosk
         self.last_error = ""
         #: The latest errors shown (newest last), for the record and for tests.
         self.errors: collections.deque[str] = collections.deque(maxlen=20)
-        self.restarts = 0
-        self.frames_shown = 0
         self.confirm_box: QtWidgets.QMessageBox | None = None
-        self._frame: BGRImage | None = None
-        self._session_frames = 0
+        self.kept_in_tray = False
+        self.source_problem = ""
+        self._record_target = ""
+        self._session_started_at = 0.0
+        self._quitting = False
         self._closing = False
-        self._choices: list[SourceChoice] = []
+        self._started_once = False
         self.setWindowTitle("overlay: AI-disclosed video")
+        self.setWindowIcon(app_icon())
+        apply_theme(self)
 
-        self.note = QtWidgets.QLabel(OUTPUT_NOTE)
-        self.note.setObjectName("outputNote")
-        self.note.setWordWrap(True)
-        self.note.setStyleSheet(
-            "QLabel#outputNote { background: #1d4ed8; color: white; font-weight: bold; "
-            "padding: 6px; }"
-        )
-        self.preview = PreviewView()
-        self.self_view = PreviewView(mirrored=True)
-        self.self_view_note = QtWidgets.QLabel(SELF_VIEW_NOTE)
-        self.status = QtWidgets.QLabel("not running")
-        self.status.setObjectName("status")
-        self.status.setWordWrap(True)
-        self.error_label = QtWidgets.QLabel("")
-        self.error_label.setObjectName("error")
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextInteractionFlags(
-            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
-        )
-        self.error_label.setStyleSheet(
-            "QLabel#error { background: #7f1d1d; color: white; padding: 6px; }"
-        )
-        self.error_label.hide()
+        self.panel = PreviewPanel(retry=not kiosk)
+        self.preview, self.self_view = self.panel.preview, self.panel.self_view
+        self.self_view_panel = self.panel.self_view_panel
+        self.self_view_panel.setVisible(self.settings.self_view and not kiosk)
+        self.note, self.error_label = self.panel.note, self.panel.error_label
+        self.retry_button = self.panel.retry_button
+        if self.retry_button is not None:
+            self.retry_button.clicked.connect(self.start)
+        self.chip_bar = ChipBar()
+        self.chips = self.chip_bar.chips
+        self.status = self.chip_bar.status
 
-        left = QtWidgets.QVBoxLayout()
-        left.addWidget(self.note)
-        left.addWidget(self.preview, 4)
-        self_box = QtWidgets.QVBoxLayout()
-        self_box.addWidget(self.self_view_note)
-        self_box.addWidget(self.self_view)
-        self.self_view_panel = QtWidgets.QWidget()
-        self.self_view_panel.setLayout(self_box)
-        self.self_view_panel.setMaximumHeight(260)
-        left.addWidget(self.self_view_panel, 1)
-        left.addWidget(self.status)
-        left.addWidget(self.error_label)
+        self.source_bar: SourceBar | None = None
+        self.switch_bar: SwitchBar | None = None
+        self.dialog: SettingsDialog | None = None
+        self.first_run: FirstRunPage | None = None
+        self.tray: Tray | None = None
+        if not kiosk:
+            self._build_controls(tray)
+        #: The controls in front (None in kiosk mode).
+        self.controls: QtWidgets.QWidget | None = self.source_bar
 
-        central = QtWidgets.QWidget()
-        root = QtWidgets.QHBoxLayout(central)
-        root.addLayout(left, 3)
-        self.controls: QtWidgets.QWidget | None = None
+        main = QtWidgets.QWidget()
+        col = QtWidgets.QVBoxLayout(main)
+        col.setContentsMargins(10, 8, 10, 8)
+        col.setSpacing(6)
+        if self.source_bar is not None:
+            col.addWidget(self.source_bar)
+        col.addWidget(self.panel, 1)
+        if self.switch_bar is not None:
+            col.addWidget(self.switch_bar)
+        col.addWidget(self.chip_bar)
+        self.main_page = main
+        self.pages = QtWidgets.QStackedWidget()
+        self.pages.addWidget(main)
+        if self.first_run is not None:
+            self.pages.addWidget(self.first_run)
+        self.setCentralWidget(self.pages)
+
+        self.control.started.connect(self._on_started)
+        self.control.frameShown.connect(self._on_frame)
+        self.control.statsChanged.connect(self._on_stats)
+        self.control.errored.connect(self._on_error)
+        self.control.ended.connect(self._on_ended)
+        self.control.restartDue.connect(self.start)
+        self.control.sourceProblem.connect(self._on_source_problem)
+        self._clock = QtCore.QTimer(self)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start()
+
+        self._listed_once = False
+        if not kiosk:
+            self._fill(self.settings)
+            # Listing imports the screen and window modules (most of a second): after the
+            # first frame, so it does not slow the first session down, or after 3 s.
+            QtCore.QTimer.singleShot(3000, self._list_once)
+        self._update_note(self.settings)
+        self._update_chips()
         if kiosk:
-            self.self_view_panel.hide()
-            self.setStyleSheet("QMainWindow { background: black; } QLabel#status { color: white; }")
-        else:
-            self.controls = self._build_controls()
-            scroll = QtWidgets.QScrollArea()
-            scroll.setWidget(self.controls)
-            scroll.setWidgetResizable(True)
-            scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-            scroll.setMinimumWidth(470)
-            root.addWidget(scroll, 2)
-            self._fill_form(self.settings)
-            self.self_view_panel.setVisible(self.settings.self_view)
-            self.sources_listed = 0
-            self.sourcesListed.connect(self._on_sources_listed)
-            self.refresh_sources()
-        self.setCentralWidget(central)
-        self._restart_timer = QtCore.QTimer(self)
-        self._restart_timer.setSingleShot(True)
-        self._restart_timer.timeout.connect(self._restart)
-        if kiosk:
+            screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+            if screen is not None:  # without a window manager, fullscreen is a geometry
+                self.setGeometry(screen.geometry())
             self.showFullScreen()
-            QtCore.QTimer.singleShot(0, self.start)
         else:
-            self.resize(1400, 860)
+            self._size_to_screen()
             self.check_form()
+            if not self.settings.setup_done:
+                self._first_run_check()
+        if autostart or kiosk:
+            self._autostart()  # now: the session opens while the window shows itself
 
-    # -- the form ---------------------------------------------------------------------
-    def _build_controls(self) -> QtWidgets.QWidget:
-        panel = QtWidgets.QWidget()
-        col = QtWidgets.QVBoxLayout(panel)
-
-        src = QtWidgets.QGroupBox("Source")
-        f = QtWidgets.QFormLayout(src)
-        self.source_combo = QtWidgets.QComboBox()
-        self._choices = source_choices()
-        for c in self._choices:
-            self.source_combo.addItem(c.label)
-        self.refresh_button = QtWidgets.QPushButton("Refresh")
-        self.refresh_button.setToolTip("list cameras, screens and windows again")
-        self.refresh_button.clicked.connect(self.refresh_sources)
-        src_row = QtWidgets.QHBoxLayout()
-        src_row.addWidget(self.source_combo, 1)
-        src_row.addWidget(self.refresh_button)
-        self.sources_problem = QtWidgets.QLabel("")
-        self.sources_problem.setWordWrap(True)
-        self.sources_problem.setStyleSheet("color: #92400e;")
-        self.sources_problem.hide()
-        self.source_arg = QtWidgets.QLineEdit()
-        self.source_browse = QtWidgets.QPushButton("Browse…")
-        self.source_browse.clicked.connect(self._browse_source)
-        arg_row = QtWidgets.QHBoxLayout()
-        arg_row.addWidget(self.source_arg)
-        arg_row.addWidget(self.source_browse)
-        self.granted_label = QtWidgets.QLabel("-")
-        self.declare_combo = QtWidgets.QComboBox()
-        self.declare_combo.addItem("by the source (camera, file, …)", "")
-        for key, label in DECLARE_LABELS.items():
-            self.declare_combo.addItem(label, key)
-        self.likeness_edit = QtWidgets.QLineEdit()
-        self.likeness_edit.setPlaceholderText("image of the person shown (face-swap)")
-        f.addRow("Source", src_row)
-        f.addRow(self.sources_problem)
-        f.addRow("Argument", arg_row)
-        f.addRow("Granted resolution", self.granted_label)
-        f.addRow("The source is", self.declare_combo)
-        f.addRow("Likeness", self.likeness_edit)
-        col.addWidget(src)
-
-        out = QtWidgets.QGroupBox("Output")
-        f = QtWidgets.QFormLayout(out)
-        self.size_combo = QtWidgets.QComboBox()
-        self.size_combo.setEditable(True)
-        self.size_combo.addItems(SIZES)
-        self.fps_spin = QtWidgets.QDoubleSpinBox()
-        self.fps_spin.setRange(1.0, 240.0)
-        self.fps_spin.setDecimals(1)
-        self.vcam_check = QtWidgets.QCheckBox("Send to the virtual camera")
-        self.device_edit = QtWidgets.QLineEdit()
-        self.device_edit.setPlaceholderText("automatic, e.g. /dev/video2")
-        self.backend_combo = QtWidgets.QComboBox()
-        self.backend_combo.setEditable(True)
-        self.backend_combo.addItems(["", *_backends()])
-        self.record_check = QtWidgets.QCheckBox("Record to an mp4")
-        self.record_edit = QtWidgets.QLineEdit()
-        self.record_edit.setPlaceholderText("folder or file.mp4 (default: ~/Videos)")
-        record_browse = QtWidgets.QPushButton("Browse…")
-        record_browse.clicked.connect(self._browse_record)
-        rec_row = QtWidgets.QHBoxLayout()
-        rec_row.addWidget(self.record_edit)
-        rec_row.addWidget(record_browse)
-        self.self_view_check = QtWidgets.QCheckBox("Show a mirrored self-view (never sent)")
-        f.addRow("Size", self.size_combo)
-        f.addRow("Frames per second", self.fps_spin)
-        f.addRow(self.vcam_check)
-        f.addRow("Device", self.device_edit)
-        f.addRow("Backend", self.backend_combo)
-        f.addRow(self.record_check)
-        f.addRow("Recording path", rec_row)
-        f.addRow(self.self_view_check)
-        col.addWidget(out)
-
-        ban = QtWidgets.QGroupBox("Disclosure banner (always on)")
-        f = QtWidgets.QFormLayout(ban)
-        self.preset_combo = QtWidgets.QComboBox()
-        for key in PRESETS:
-            self.preset_combo.addItem(PRESET_LABELS.get(key, key), key)
-        self.preset_combo.addItem("Custom", CUSTOM)
-        self.text_edit = QtWidgets.QLineEdit()
-        self.text_edit.setPlaceholderText('must contain "AI"; empty: the language\'s own text')
-        self.lang_combo = QtWidgets.QComboBox()
-        self.lang_combo.addItems(LANGUAGES)
-        self.position_combo = QtWidgets.QComboBox()
-        self.position_combo.addItems(POSITIONS)
-        self.height_spin = QtWidgets.QDoubleSpinBox()
-        self.height_spin.setDecimals(1)
-        self.height_spin.setSingleStep(0.5)
-        self.height_spin.setSuffix(" %")
-        # The spin box allows values below the minimum on purpose: the form shows why
-        # they are refused instead of silently clamping.
-        self.height_spin.setRange(1.0, 30.0)
-        self.text_height_label = QtWidgets.QLabel("-")
-        self.text_height_label.setObjectName("textHeight")
-        self.watermark_label = QtWidgets.QLabel("invisible watermark: always on in a session")
-        f.addRow("Preset", self.preset_combo)
-        f.addRow("Text", self.text_edit)
-        f.addRow("Language", self.lang_combo)
-        f.addRow("Position", self.position_combo)
-        f.addRow("Text height", self.height_spin)
-        f.addRow("Label text height", self.text_height_label)
-        f.addRow("Watermark", self.watermark_label)
-        col.addWidget(ban)
-
-        self.reason_label = QtWidgets.QLabel("")
-        self.reason_label.setObjectName("reason")
-        self.reason_label.setWordWrap(True)
-        self.reason_label.setStyleSheet("QLabel#reason { color: #b91c1c; font-weight: bold; }")
-        col.addWidget(self.reason_label)
-
-        run = QtWidgets.QGroupBox("Session")
-        f = QtWidgets.QFormLayout(run)
-        buttons = QtWidgets.QHBoxLayout()
-        self.start_button = QtWidgets.QPushButton("Start")
-        self.start_button.clicked.connect(self._toggle)
-        self.apply_button = QtWidgets.QPushButton("Apply (restarts)")
-        self.apply_button.setToolTip(
-            "apply the form to the running session: it restarts with a new session id"
+    # -- layout ----------------------------------------------------------------------
+    def _build_controls(self, tray: bool | None) -> None:
+        policy = self.policy
+        locks = policy.locks() if policy is not None else {}
+        bar = self.source_bar = SourceBar(
+            allows=_picker_rule(policy) if policy is not None else None,
+            lock=f"{policy.by}: " + "; ".join(f"{LOCK_WORDS[k]} {v}" for k, v in locks.items())
+            if policy is not None
+            else "",
         )
-        self.apply_button.clicked.connect(self.apply)
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.apply_button)
-        f.addRow(buttons)
-        self.session_label = QtWidgets.QLabel("-")
-        self.session_label.setTextInteractionFlags(
-            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
-        )
-        self.sending_label = QtWidgets.QLabel("-")
-        self.sending_label.setWordWrap(True)
-        self.fps_label = QtWidgets.QLabel("-")
-        self.latency_label = QtWidgets.QLabel("-")
-        self.dropped_label = QtWidgets.QLabel("-")
-        self.provenance_label = QtWidgets.QLabel("-")
-        self.provenance_label.setWordWrap(True)
-        self.provenance_label.setTextInteractionFlags(
-            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
-        )
-        f.addRow("Session id", self.session_label)
-        f.addRow("Sending to", self.sending_label)
-        f.addRow("Frames per second", self.fps_label)
-        f.addRow("Added latency", self.latency_label)
-        f.addRow("Dropped / slates", self.dropped_label)
-        f.addRow("Provenance", self.provenance_label)
-        col.addWidget(run)
-        col.addStretch(1)
-        # Long entries (window titles, labels) must not widen the panel past the window.
-        for combo in panel.findChildren(QtWidgets.QComboBox):
-            combo.setSizeAdjustPolicy(
-                QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-            )
-            combo.setMinimumContentsLength(12)
+        self.source_combo = bar.combo
+        self.refresh_button = bar.refresh_button
+        self.sources_problem = bar.problem
+        self.settings_button = bar.settings_button
+        bar.settings_button.clicked.connect(self.open_settings)
+        bar.combo.currentIndexChanged.connect(self._on_source_index)
+        bar.picked.connect(self._on_source_picked)
+        bar.listed.connect(self._on_sources_listed)
+        switches = self.switch_bar = SwitchBar()
+        self.vcam_switch, self.record_switch = switches.vcam, switches.record
+        self.vcam_detail, self.record_detail = switches.vcam_detail, switches.record_detail
+        self.vcam_switch.toggled.connect(self._on_switch)
+        self.record_switch.toggled.connect(self._on_switch)
+        self.first_run = FirstRunPage(self.checks)
+        self.first_run.ready.connect(self._leave_setup)
+        self.first_run.skipped.connect(self._leave_setup)
+        self.dialog = SettingsDialog(self)
+        self.dialog.form.set_locks(locks, policy.by if policy else "")
+        if policy is not None and "record" in locks:
+            self.record_switch.setEnabled(False)
+            self.record_switch.setToolTip(f"locked on: {locks['record']} ({policy.by})")
+        apply_theme(self.dialog)
+        self.dialog.form.changed.connect(self.check_form)
+        self.dialog.applyRequested.connect(self.apply)
+        self.dialog.form.self_view_check.toggled.connect(self.self_view_panel.setVisible)
+        if tray_available() if tray is None else tray:
+            self.tray = Tray(self)
+            self.tray.showRequested.connect(self._show_from_tray)
+            self.tray.vcamToggled.connect(self.vcam_switch.setChecked)
+            self.tray.recordToggled.connect(self.record_switch.setChecked)
+            self.tray.quitRequested.connect(self.quit)
 
-        self.source_combo.currentIndexChanged.connect(self._on_source_changed)
-        self.preset_combo.currentIndexChanged.connect(self._on_preset_changed)
-        self.self_view_check.toggled.connect(self._on_self_view)
-        for sig in (
-            self.source_arg.textChanged,
-            self.size_combo.currentTextChanged,
-            self.fps_spin.valueChanged,
-            self.vcam_check.toggled,
-            self.device_edit.textChanged,
-            self.backend_combo.currentTextChanged,
-            self.record_check.toggled,
-            self.record_edit.textChanged,
-            self.text_edit.textChanged,
-            self.lang_combo.currentTextChanged,
-            self.position_combo.currentTextChanged,
-            self.height_spin.valueChanged,
-            self.declare_combo.currentIndexChanged,
-            self.likeness_edit.textChanged,
-        ):
-            sig.connect(self.check_form)
-        return panel
+    def _size_to_screen(self) -> None:
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen else QtCore.QRect(0, 0, 1366, 768)
+        w = min(1400, max(960, round(avail.width() * 0.85)))
+        h = min(860, max(600, round(avail.height() * 0.85)))
+        self.resize(min(w, avail.width()), min(h, avail.height()))
 
-    def _fill_form(self, s: AppSettings) -> None:
-        index, arg = choice_for_spec(s.source, self._choices)
-        if index < 0:
-            index, arg = choice_for_spec("synthetic", self._choices)
-        self.source_combo.setCurrentIndex(max(index, 0))
-        self.source_arg.setText(arg)
-        self._on_source_changed()
-        self.size_combo.setCurrentText(s.size)
-        self.fps_spin.setValue(s.fps)
-        self.vcam_check.setChecked(s.vcam)
-        self.device_edit.setText(s.device)
-        self.backend_combo.setCurrentText(s.backend)
-        self.record_check.setChecked(s.record)
-        self.record_edit.setText(s.record_path)
-        self.self_view_check.setChecked(s.self_view)
-        self.declare_combo.setCurrentIndex(max(0, self.declare_combo.findData(s.declare)))
-        self.likeness_edit.setText(s.likeness)
-        self.text_edit.setText(s.text)
-        self.lang_combo.setCurrentText(s.lang)
-        self.position_combo.setCurrentText(s.position)
-        self.height_spin.setValue(s.text_height * 100)
-        i = self.preset_combo.findData(s.preset)
-        self.preset_combo.setCurrentIndex(i if i >= 0 else 0)
-        self._on_preset_changed()
+    # -- the settings <-> the widgets ---------------------------------------------------
+    def _fill(self, s: AppSettings) -> None:
+        assert self.dialog is not None and self.source_bar is not None
+        found = self.source_bar.select(s.source) or self.source_bar.select("")
+        self.dialog.form.fill(s)
+        if found:
+            self.dialog.form.set_source_choice(*found)
+        SwitchBar.set(self.vcam_switch, s.vcam)
+        SwitchBar.set(self.record_switch, s.record)
+
+    def _current_choice(self) -> SourceChoice | None:
+        return self.source_bar.current() if self.source_bar is not None else None
 
     def form_settings(self) -> AppSettings:
-        """The settings the form shows now (kiosk mode: the loaded ones)."""
-        if self.controls is None:
+        """The settings the window shows now (kiosk mode: the loaded ones)."""
+        if self.controls is None or self.dialog is None:
             return self.settings
-        choice = self._current_choice()
-        return AppSettings(
-            source=choice.spec(self.source_arg.text()) if choice else "",
-            size=self.size_combo.currentText().strip(),
-            fps=round(self.fps_spin.value(), 3),
-            vcam=self.vcam_check.isChecked(),
-            device=self.device_edit.text().strip(),
-            backend=self.backend_combo.currentText().strip(),
-            record=self.record_check.isChecked(),
-            record_path=self.record_edit.text().strip(),
-            preset=str(self.preset_combo.currentData()),
-            text=self.text_edit.text(),
-            lang=self.lang_combo.currentText(),
-            position=self.position_combo.currentText(),
-            text_height=round(self.height_spin.value() / 100, 4),
-            self_view=self.self_view_check.isChecked(),
-            declare=str(self.declare_combo.currentData() or ""),
-            likeness=self.likeness_edit.text().strip(),
+        base = self.settings.with_changes(
+            vcam=self.vcam_switch.isChecked(), record=self.record_switch.isChecked()
         )
+        return self.dialog.form.to_settings(base)
 
     def validate(self, settings: AppSettings, session: Session | None = None) -> Validated:
-        """``settings.validate`` plus the picker's own rule (an argument it needs)."""
-        choice = self._current_choice() if self.controls is not None else None
-        if choice is not None and choice.required and not self.source_arg.text().strip():
-            raise ConfigError(f"the source '{choice.label}' needs {choice.hint or 'an argument'}")
-        return settings.validate(session)
+        """``settings.validate`` plus the picker's rule (an argument it needs)."""
+        choice = self._current_choice()
+        dialog = self.dialog
+        if choice and choice.required and dialog and not dialog.form.arg_edit.text().strip():
+            raise ConfigError(
+                f"the source '{choice.label}' needs {choice.hint or 'a detail'}; "
+                "type it in Settings"
+            )
+        return settings.validate(session, keep_existing=self.kiosk, policy=self.policy)
 
     def check_form(self) -> Validated | None:
-        """Validate the form; show the reason it is refused, or the label's text height."""
-        if self.controls is None:
+        """Validate what the window shows; the dialog says why it is refused."""
+        if self.dialog is None:
             return None
         try:
             v = self.validate(self.form_settings())
         except ConfigError as exc:
-            self.reason_label.setText(f"Refused: {exc}")
-            self.text_height_label.setText("-")
-            self.start_button.setEnabled(self.running)
-            self.apply_button.setEnabled(False)
+            self.dialog.show_reason(str(exc))
+            self.dialog.form.text_height_label.setText("-")
             return None
-        self.reason_label.setText("")
-        if not self.running:
-            self._show_text_height(v.text_height_px, v.text_height_fraction)
-        self.start_button.setEnabled(True)
-        self.apply_button.setEnabled(self.running)
+        self.dialog.show_reason("")
+        self.dialog.form.show_text_height(v.text_height_px, v.text_height_fraction)
         return v
 
-    def _show_text_height(self, px: int, fraction: float) -> None:
-        if self.controls is None:
-            return
-        self.text_height_label.setText(
-            f"{fraction:.1%} of the shortest side ({px} px; minimum {MIN_TEXT_HEIGHT:.0%})"
-        )
+    @property
+    def reason(self) -> str:
+        """The dialog's refusal line ("" when the form is accepted)."""
+        return self.dialog.reason_label.text() if self.dialog is not None else ""
+
+    def open_settings(self) -> SettingsDialog | None:
+        """Show the settings dialog (non-modal; the preview keeps running)."""
+        if self.dialog is None:
+            return None
+        self.check_form()
+        if not self.dialog.isVisible():
+            self.dialog.adjustSize()  # the lock and refusal lines change its height
+        self.dialog.show()
+        self.dialog.raise_()
+        return self.dialog
+
+    # -- sources -----------------------------------------------------------------------
+    def _list_once(self) -> None:
+        if not self._listed_once and not self._closing:
+            self._listed_once = True
+            self.refresh_sources()
 
     def refresh_sources(self) -> None:
-        """List cameras, screens and windows on a thread (listing windows can take seconds)."""
-        self.refresh_button.setEnabled(False)
-        threading.Thread(
-            target=self._list_sources, name="overlay-list-sources", daemon=True
-        ).start()
+        """List cameras, screens and windows again (on a thread)."""
+        if self.source_bar is not None:
+            self.source_bar.refresh()
 
-    def _list_sources(self) -> None:
-        try:
-            from overlay.sources.listing import list_sources
-        except ImportError:  # no listing module: the picker keeps its own camera list
-            listing = None
-        else:
-            try:
-                listing = list_sources()
-            except Exception as exc:  # a listing bug must not take the window down
-                log.warning("listing the sources failed: %s", exc)
-                listing = None
-        with contextlib.suppress(RuntimeError):  # the window was closed and deleted meanwhile
-            self.sourcesListed.emit(listing)
+    @property
+    def sources_listed(self) -> int:
+        return self.source_bar.listed_count if self.source_bar is not None else 0
 
     def _on_sources_listed(self, listing: object) -> None:
-        self.sources_listed += 1
-        self.refresh_button.setEnabled(True)
-        if listing is None:
+        if self.source_bar is None or self.dialog is None:
             return
         spec = self.form_settings().source
-        arg = self.source_arg.text()
-        self._choices = source_choices(listed_choices(listing))
-        self.source_combo.blockSignals(True)
-        self.source_combo.clear()
-        for c in self._choices:
-            self.source_combo.addItem(c.label)
-        index, found_arg = choice_for_spec(spec, self._choices)
-        self.source_combo.setCurrentIndex(max(index, 0))
-        self.source_combo.blockSignals(False)
-        self.source_arg.setText(found_arg if index >= 0 else arg)
-        problems: dict[str, str] = getattr(listing, "problems", {})
-        self.sources_problem.setText("\n".join(problems.values()))
-        self.sources_problem.setVisible(bool(problems))
-        self._on_source_changed()
+        arg = self.dialog.form.arg_edit.text()
+        if not self.source_bar.take_listing(listing):
+            return
+        found = self.source_bar.select(spec)
+        if found is None:  # what was picked is gone: back to automatic, keeping the text
+            self.source_bar.combo.setCurrentIndex(0)
+            found = (self.source_bar.choices[0], arg)
+        self.dialog.form.set_source_choice(*found)
 
-    def _current_choice(self) -> SourceChoice | None:
-        i = self.source_combo.currentIndex()
-        return self._choices[i] if 0 <= i < len(self._choices) else None
+    def _on_source_index(self, index: int) -> None:
+        if self.dialog is not None:
+            self.dialog.form.set_source_choice(self._current_choice(), "")
 
-    def _on_source_changed(self) -> None:
-        c = self._current_choice()
-        takes = bool(c and c.takes_arg)
-        self.source_arg.setEnabled(takes)
-        self.source_arg.setPlaceholderText(c.hint if c else "")
-        self.source_browse.setEnabled(bool(c and c.browse))
-        self.check_form()
+    def _on_source_picked(self, index: int) -> None:
+        """The user picked a source: use it now (asking for its detail first if needed)."""
+        choice = self._current_choice()
+        if choice is None or self.dialog is None:
+            return
+        if choice.required:
+            if choice.browse:
+                path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Video or image file")
+                if path:
+                    self.dialog.form.arg_edit.setText(path)
+            if not self.dialog.form.arg_edit.text().strip():
+                self.open_settings()
+                self.dialog.form.arg_edit.setFocus()
+                return
+        self.apply()
 
-    def _on_preset_changed(self) -> None:
-        key = self.preset_combo.currentData()
-        custom = key == CUSTOM
-        for w in (self.text_edit, self.lang_combo, self.position_combo, self.height_spin):
-            w.setEnabled(custom)
-        preset = PRESETS.get(str(key))
-        if preset is not None:
-            # Show what the preset sets; the fields are read-only until "Custom".
-            self.text_edit.setText(preset.text or "")
-            self.lang_combo.setCurrentText(preset.lang)
-            self.position_combo.setCurrentText(preset.position)
-            self.height_spin.setValue(preset.text_height * 100)
-        self.check_form()
+    # -- switches ------------------------------------------------------------------------
+    def _on_switch(self, on: bool) -> None:
+        self.apply()
 
-    def _on_self_view(self, on: bool) -> None:
-        self.self_view_panel.setVisible(on)
-
-    def _browse_source(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Video or image file")
-        if path:
-            self.source_arg.setText(path)
-
-    def _browse_record(self) -> None:
-        path = QtWidgets.QFileDialog.getExistingDirectory(self, "Recording folder")
-        if path:
-            self.record_edit.setText(path)
-
-    # -- sessions ---------------------------------------------------------------------
+    # -- sessions ----------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self.worker is not None
+        return self.control.running
 
-    def _toggle(self) -> None:
-        if self.running:
-            self.stop()
-        else:
+    @property
+    def info(self) -> SessionInfo | None:
+        return self.control.info
+
+    @property
+    def last_readout(self) -> Readout | None:
+        return self.control.last_readout
+
+    @property
+    def frames_shown(self) -> int:
+        return self.control.frames_shown
+
+    @property
+    def restarts(self) -> int:
+        return self.control.restarts
+
+    def _autostart(self) -> None:
+        if not self._started_once and not self.running and not self._closing:
             self.start()
 
     def start(self) -> bool:
-        """Start a session with the form's settings; False (reason shown) if refused."""
-        if self.running:
-            return False
+        """Start (or restart) a session with what the window shows; False if refused."""
+        self._started_once = True
         settings = self.form_settings()
         try:
-            probe = (
-                settings.validate(keep_existing=True)
-                if self.controls is None
-                else self.validate(settings)
-            )
+            probe = self.validate(settings)
             session = Session(probe.output.size, probe.output.fps)
-            v = settings.validate(session, keep_existing=self.kiosk)
+            v = self.validate(settings, session)
         except ConfigError as exc:
-            self.show_error(f"Refused: {exc}")
-            if self.controls is not None:
-                self.reason_label.setText(f"Refused: {exc}")
+            self._refused(str(exc))
             return False
         self.settings = settings
         self._save()
         if not self.kiosk:
             # Kiosk mode keeps the failure on screen until the restarted source sends frames.
             self.show_error("")
-        self._session_frames = 0
-        w, h = session.size
-        self._frame = np.zeros((h, w, 3), np.uint8)
-        self.preview.set_buffer(self._frame)
-        self.self_view.set_buffer(self._frame)
-        worker = SessionWorker(v.run, session, frames=self.frames, pace=self.pace)
-        thread = QtCore.QThread(self)
-        thread.setObjectName("overlay-session")
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        # Direct: quit() is thread-safe, and a queued call would wait for the GUI thread,
-        # which may be blocked in stop() waiting for this thread.
-        worker.finished.connect(thread.quit, QtCore.Qt.ConnectionType.DirectConnection)
-        worker.sessionStarted.connect(self._on_started)
-        worker.frameReady.connect(self._on_frame)
-        worker.statsChanged.connect(self._on_stats)
-        worker.errored.connect(self._on_error)
-        worker.finished.connect(self._on_finished)
-        self.worker, self.thread_ = worker, thread
-        self.info = None
-        self.last_readout = None
+        self.source_problem = ""
+        self._record_target = next(
+            (k.removeprefix("file:") for k in v.run.sinks if k.startswith("file:")), ""
+        )
+        self.control.start(v.run, session)
+        self.panel.set_buffer(self.control.frame)
         self.status.setText(f"starting session {session.id}…")
-        if self.controls is not None:
-            self.start_button.setText("Stop")
-            self.session_label.setText(session.id)
-        thread.start()
+        self._update_note(settings)
+        self._update_chips()
         return True
 
-    def stop(self, wait: bool = True) -> None:
-        """End the session (the recording is finished); ``wait`` for its thread."""
-        self._restart_timer.stop()
-        worker, thread = self.worker, self.thread_
-        if worker is None or thread is None:
-            return
-        worker.stop()
-        if wait:
-            if not thread.wait(15000):
-                log.error("the session thread did not end within 15 s")
-            self._session_ended(worker)
-
     def apply(self) -> bool:
-        """Apply the form: refused (reason shown, session untouched) or restart with it."""
+        """Use what the window shows now: refused (reason shown, session untouched), the
+        same as what runs (nothing to do), or the session restarts with it."""
+        settings = self.form_settings()
         try:
-            self.validate(self.form_settings())
+            self.validate(settings)
         except ConfigError as exc:
-            if self.controls is not None:
-                self.reason_label.setText(f"Refused: {exc}")
+            self._refused(str(exc))
             return False
-        if self.running:
-            self.stop()
+        if self.running and settings == self.settings:
+            return True  # no restart (and no new session id) for an unchanged form
         return self.start()
+
+    def stop(self, wait: bool = True) -> None:
+        """End the session (the recording is finished)."""
+        self.control.stop(wait)
+
+    def _refused(self, reason: str) -> None:
+        if self.dialog is not None:
+            self.dialog.show_reason(reason)
+        if self.dialog is None or not self.dialog.isVisible():
+            self.show_error(f"Refused: {reason}")
+        if self.controls is not None:
+            # A switch that was refused goes back to what is running.
+            SwitchBar.set(self.vcam_switch, self.settings.vcam)
+            SwitchBar.set(self.record_switch, self.settings.record)
+            self._update_chips()
 
     def show_error(self, text: str) -> None:
         """Show ``text`` in the window's error strip ("" hides it)."""
@@ -639,100 +455,140 @@ class MainWindow(QtWidgets.QMainWindow):
         if text:
             self.errors.append(text)
             log.warning("%s", text)
-        self.error_label.setText(text)
-        self.error_label.setVisible(bool(text))
-
-    def _is_current(self) -> bool:
-        return self.worker is not None and self.sender() is self.worker
+        self.panel.show_error(text, retry=not self.running)
 
     def _on_started(self, info: SessionInfo) -> None:
-        if not self._is_current():
-            return
-        self.info = info
+        self._session_started_at = time.monotonic()
         sending = ", ".join(info.sinks) or "nowhere (preview only)"
         log.info("session %s: %s -> %s", info.session_id, info.source, sending)
         self.status.setText(
-            f"session {info.session_id}: {info.source} -> {sending}   "
-            f"label text {info.text_height_fraction:.1%} of the shortest side   "
-            f"watermark {info.watermark}"
+            f"session {info.session_id} · {info.source} · label text "
+            f"{info.text_height_fraction:.1%} of the shortest side"
         )
-        if self.controls is not None:
-            self.session_label.setText(info.session_id)
-            self.sending_label.setText(sending)
-            self.watermark_label.setText(info.watermark)
-            self.provenance_label.setText(info.provenance or "none")
-            self._show_text_height(info.text_height_px, info.text_height_fraction)
-            self.check_form()
+        if self.dialog is not None:
+            self.dialog.form.show_text_height(info.text_height_px, info.text_height_fraction)
+            self.dialog.applied_label.setText(f"running: session {info.session_id}")
+        self._update_chips()
 
     def _on_frame(self) -> None:
-        worker, frame = self.worker, self._frame
-        if worker is None or frame is None or frame.shape != worker.sink.shape:
-            return
-        if worker.sink.take_into(frame):
-            self.frames_shown += 1
-            self._session_frames += 1
-            if self._session_frames == 1 and self.kiosk and self.last_error:
+        if self.first_frame_after is None:
+            self.first_frame_after = time.monotonic() - self.created_at
+            log.info("first frame on screen %.2f s after the window opened", self.first_frame_after)
+            if self.source_bar is not None:
+                self._list_once()
+        if self.control.session_frames == 1:
+            if self.kiosk and self.last_error:
                 self.show_error("")
-            self.preview.update()
-            if self.self_view_panel.isVisible():
-                self.self_view.update()
+            self._update_chips()
+        if self.control.slate != (self.chips["source"].property("slate") is True):
+            self.chips["source"].setProperty("slate", self.control.slate)
+            self._update_chips()
+        self.panel.frame_arrived()
 
     def _on_stats(self, r: Readout) -> None:
-        if not self._is_current():
-            return
-        self.last_readout = r
-        s = r.stats
-        if self.controls is not None:
-            self.fps_label.setText(f"{s.fps:.1f}")
-            self.latency_label.setText(
-                f"p50 {s.latency_ms[0]:.1f} ms, p95 {s.latency_ms[1]:.1f} ms"
-            )
-            self.dropped_label.setText(f"{s.dropped} / {s.slates}")
-            if r.granted_size:
-                self.granted_label.setText(f"{r.granted_size[0]}x{r.granted_size[1]}")
-        elif self.info is not None:
-            self.status.setText(
-                f"session {self.info.session_id}   {s.fps:.1f} fps   "
-                f"added latency p50 {s.latency_ms[0]:.1f} ms   dropped {s.dropped}"
-            )
+        if self.dialog is not None and r.granted_size:
+            self.dialog.form.granted_label.setText(f"{r.granted_size[0]}x{r.granted_size[1]}")
+        self._update_chips()
 
     def _on_error(self, message: str) -> None:
-        if not self._is_current():
-            return
+        vcam_failed = (
+            self.settings.vcam
+            and self.control.info is None
+            and "virtual camera" in message
+            and self.first_run is not None
+        )
         if self.kiosk and not self._closing:
-            message += f"\nrestarting in {self.restart_delay_ms / 1000:g} s"
+            message += f"\nrestarting in {self.control.restart_delay_ms / 1000:g} s"
+        self.source_problem = message if self.control.info is not None else ""
         self.show_error(message)
+        if vcam_failed:
+            QtCore.QTimer.singleShot(0, lambda: self._vcam_failed(message))
 
-    def _on_finished(self) -> None:
-        if self._is_current() and self.worker is not None:
-            worker = self.worker
-            if self.thread_ is not None:
-                self.thread_.wait(15000)
-            self._session_ended(worker)
+    def _on_source_problem(self, problem: str) -> None:
+        self.source_problem = problem
+        self._update_chips()
 
-    def _session_ended(self, worker: SessionWorker) -> None:
-        if worker is not self.worker:
-            return
-        requested = worker.stopped_by_request
-        thread = self.thread_
-        self.worker, self.thread_ = None, None
-        worker.deleteLater()
-        if thread is not None:
-            thread.deleteLater()
+    def _on_ended(self, requested: bool) -> None:
+        info = self.control.info
         self.status.setText(
-            f"session {self.info.session_id if self.info else '-'} ended"
+            f"session {info.session_id if info else '-'} ended"
             + ("" if requested else " (the source ended or failed)")
         )
-        if self.controls is not None:
-            self.start_button.setText("Start")
-            self.check_form()
-        if self.kiosk and not requested and not self._closing:
-            self._restart_timer.start(self.restart_delay_ms)
+        if not requested and info is not None and self.control.frame is not None:
+            # The picture stopped: show the slate others saw last, not a frozen frame.
+            self._show_slate(self.settings)
+        if self.retry_button is not None:
+            self.retry_button.setVisible(bool(self.last_error) and not self.running)
+        self._update_chips()
 
-    def _restart(self) -> None:
-        if not self.running and not self._closing:
-            self.restarts += 1
+    def _show_slate(self, settings: AppSettings) -> None:
+        if self.control.frame is not None:
+            self.panel.show_slate(self.control.frame, _banner_of(settings))
+            self.control.slate = True
+
+    # -- the first-run page -------------------------------------------------------------
+    def _first_run_check(self) -> None:
+        if self.first_run is not None and not self.first_run.check():
+            self.pages.setCurrentWidget(self.first_run)
+
+    def _vcam_failed(self, message: str) -> None:
+        """The virtual camera did not open: the set-up page, and the preview goes on."""
+        assert self.first_run is not None
+        self.first_run.show_problem(message)
+        self.first_run.check()
+        self.pages.setCurrentWidget(self.first_run)
+        SwitchBar.set(self.vcam_switch, False)
+        if not self._closing:
             self.start()
+
+    def _leave_setup(self) -> None:
+        if self.first_run is not None:
+            self.first_run.show_problem("")
+        self.pages.setCurrentWidget(self.main_page)
+        if not self.settings.setup_done:
+            self.settings = self.settings.with_changes(setup_done=True)
+            self._save()
+
+    # -- the readouts ------------------------------------------------------------------
+    def _update_note(self, settings: AppSettings) -> None:
+        self.panel.set_note(_banner_of(settings), recording=settings.record)
+
+    def _update_chips(self) -> None:
+        info, r, s = self.control.info, self.control.last_readout, self.settings
+        sinks = info.sinks if info else None
+        device = next((k.split(" ", 1)[1] for k in sinks or () if k.startswith("vcam ")), "")
+        rec_seconds = time.monotonic() - self._session_started_at if info else 0.0
+        out = Readouts.of(
+            sinks=sinks,
+            running=self.control.running,
+            slate=self.control.slate,
+            source_problem=self.source_problem,
+            error=self.last_error,
+            watermark=info.watermark if info else "",
+            provenance=info.provenance if info else None,
+            fps=r.stats.fps if r else 0.0,
+            target_fps=s.fps,
+            dropped=r.stats.dropped if r else 0,
+            slates=r.stats.slates if r else 0,
+            listed_as=listed_as(device or s.device or None, s.backend or None),
+            record_seconds=rec_seconds,
+            record_target=self._record_target,
+            record_folder=s.record_path or str(default_recording_folder()),
+            record_wanted=s.record,
+            started=info is not None,
+        )
+        for key, chip in out.chips.items():
+            self.chip_bar.set(key, chip)
+        if self.switch_bar is not None:
+            self.switch_bar.vcam_detail.setText(out.vcam_detail)
+            self.switch_bar.record_detail.setText(out.record_detail)
+            self.switch_bar.record_detail.setToolTip(self._record_target)
+        if self.tray is not None:
+            self.tray.update(vcam=out.vcam_on, record=out.rec_on, state=out.tray_state)
+
+    def _tick(self) -> None:
+        if self.control.running and self.settings.record:
+            self._update_chips()
 
     # -- settings, keys, closing ------------------------------------------------------
     def _save(self) -> None:
@@ -741,27 +597,40 @@ class MainWindow(QtWidgets.QMainWindow):
         except OSError as exc:
             log.warning("could not save the settings to %s: %s", self.settings_file, exc)
 
-    def ask_quit(self) -> QtWidgets.QMessageBox:
-        """Kiosk mode: ask before quitting (non-blocking; Yes closes the window)."""
-        box = QtWidgets.QMessageBox(self)
-        box.setIcon(QtWidgets.QMessageBox.Icon.Question)
-        box.setWindowTitle("Quit overlay?")
-        box.setText("Stop the disclosed stream and quit?")
-        box.setStandardButtons(
-            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No
-        )
-        box.setDefaultButton(QtWidgets.QMessageBox.StandardButton.No)
+    def _confirm(self, title: str, text: str, yes: str) -> QtWidgets.QMessageBox:
+        box = self.confirm_box = confirm(self, title, text, yes)
         box.finished.connect(self._on_confirm)
-        self.confirm_box = box
         box.open()
         return box
+
+    def ask_quit(self) -> QtWidgets.QMessageBox:
+        """Ask before quitting (non-blocking; Yes closes the window)."""
+        if self.kiosk:
+            return self._confirm("Quit overlay?", "Stop the disclosed stream and quit?", "Quit")
+        return self._confirm(
+            "Stop the virtual camera?",
+            "The virtual camera is on: call apps showing it will lose the picture. "
+            "Stop it and quit?",
+            "Stop and quit",
+        )
 
     def _on_confirm(self, result: int) -> None:
         box, self.confirm_box = self.confirm_box, None
         if box is not None and box.clickedButton() is box.button(
             QtWidgets.QMessageBox.StandardButton.Yes
         ):
-            self.close()
+            self.quit()
+
+    def quit(self) -> None:
+        """Close for good (also from the tray), without asking."""
+        self._quitting = True
+        self.close()
+
+    def _show_from_tray(self) -> None:
+        self.kept_in_tray = False
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
 
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802
         if event.key() == QtCore.Qt.Key.Key_Escape and self.kiosk:
@@ -771,18 +640,45 @@ class MainWindow(QtWidgets.QMainWindow):
         super().keyPressEvent(event)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
+        vcam_on = self.running and self.settings.vcam
+        if vcam_on and not self._quitting and not self.kiosk:
+            event.ignore()
+            if self.tray is not None:
+                # Keep streaming: a call may be using the camera. Say so once per hide.
+                self.kept_in_tray = True
+                self.hide()
+                self.tray.message("The virtual camera stays on. Quit from the tray icon's menu.")
+            elif self.confirm_box is None:
+                self.ask_quit()
+            return
         self._closing = True
+        self.control.closing = True
         self.stop()
         if self.controls is not None:
             self.settings = self.form_settings()
         self._save()
+        if self.dialog is not None:
+            self.dialog.close()
+        if self.tray is not None:
+            self.tray.hide()
+        self.closed.emit()
         super().closeEvent(event)
 
 
-def _backends() -> list[str]:
-    from overlay.sinks.vcam import available_backends
+def _picker_rule(policy: OperatorPolicy) -> Callable[[SourceChoice], bool]:
+    """Which picker entries a policy allows (an entry with a detail: by its kind)."""
 
+    def allows(choice: SourceChoice) -> bool:
+        if choice.fixed_arg is None and choice.takes_arg:
+            return policy.allows_kind(choice.name)
+        return policy.allows_source(choice.spec())
+
+    return allows
+
+
+def _banner_of(settings: AppSettings) -> BannerConfig:
+    """The settings' banner; the default one while the form holds a refused banner."""
     try:
-        return available_backends()
-    except Exception:  # the picker is a convenience; typing a name still works
-        return []
+        return settings.banner()
+    except ConfigError:
+        return BannerConfig()

@@ -6,6 +6,7 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from overlay.app.preview import LatestFrameSink
@@ -67,11 +68,10 @@ class Readout:
 
 
 def watermark_status(pipeline: Pipeline) -> str:
-    """A line about the watermark stamp in the chain.
+    """A plain line about the invisible watermark ("not in this session" without one).
 
-    Uses the stamp's ``status`` attribute when it has one; the chain always has the stamp
-    (``default_stamps`` puts it first), but a placeholder embeds nothing, so without a
-    status the line says only that the stamp is in the chain.
+    Uses the stamp's ``status`` attribute when it has one; else the stamp's presence in
+    the chain (``default_stamps`` always puts it first).
     """
     for stamp in pipeline.chain.stamps:
         if stamp.name == "watermark":
@@ -80,8 +80,8 @@ def watermark_status(pipeline: Pipeline) -> str:
                 status = status()
             if isinstance(status, str) and status:
                 return status
-            return f"in the chain ({type(stamp).__name__})"
-    return "not in the chain"
+            return "on: every frame carries the session id, invisibly"
+    return "not in this session"
 
 
 def provenance_status(pipeline: Pipeline) -> str:
@@ -97,14 +97,10 @@ def describe_error(exc: BaseException) -> str:
     """The message the window shows; a missing virtual camera gets the doctor's fixes."""
     text = str(exc) if isinstance(exc, OverlayError) else f"unexpected error: {exc!r}"
     if isinstance(exc, SinkError) and "virtual camera" in text:
-        from overlay.cli.doctor import linux_checks, other_os_checks
+        from overlay.doctor import vcam_checks
 
         try:
-            checks = (
-                linux_checks()
-                if sys.platform.startswith("linux")
-                else other_os_checks(sys.platform)
-            )
+            checks = vcam_checks(sys.platform)
         except Exception as again:  # the doctor is advice; never hide the first error
             log.debug("doctor failed: %s", again)
             checks = []
@@ -112,6 +108,25 @@ def describe_error(exc: BaseException) -> str:
         if fixes:
             text += "\nFix (from 'overlay doctor'):\n" + "\n".join(fixes)
     return text
+
+
+class _SourceWatch(logging.Handler):
+    """Hears the pipeline say that a live source failed (the slate is sent) or came back.
+
+    The pipeline reports these only in its log; listening there keeps the window's "why"
+    in step with the log without a new pipeline API.
+    """
+
+    def __init__(self, report: Callable[[str], None]) -> None:
+        super().__init__(logging.INFO)
+        self.report = report
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if text.endswith("; sending the slate and retrying"):
+            self.report(text.removesuffix("; sending the slate and retrying"))
+        elif text.endswith(" is back"):
+            self.report("")
 
 
 class SessionWorker(QtCore.QObject):
@@ -122,6 +137,8 @@ class SessionWorker(QtCore.QObject):
         frameReady(): a new frame waits in ``sink`` (at most one notification pending).
         statsChanged(Readout): about every STATS_INTERVAL seconds, and once at the end.
         errored(str): the session could not open or failed; the message says why.
+        sourceProblem(str): a live source failed and the slate is being sent (why), or it
+            is back ("").
         finished(): the session ended (after ``errored`` if it failed).
     """
 
@@ -129,6 +146,7 @@ class SessionWorker(QtCore.QObject):
     frameReady = QtCore.Signal()  # noqa: N815  (Qt signal names)
     statsChanged = QtCore.Signal(object)  # noqa: N815  (Qt signal names)
     errored = QtCore.Signal(str)
+    sourceProblem = QtCore.Signal(str)  # noqa: N815  (Qt signal names)
     finished = QtCore.Signal()
 
     def __init__(
@@ -156,6 +174,9 @@ class SessionWorker(QtCore.QObject):
 
     @QtCore.Slot()
     def run(self) -> None:
+        watch = _SourceWatch(self.sourceProblem.emit)
+        pipeline_log = logging.getLogger("overlay.pipeline")
+        pipeline_log.addHandler(watch)
         try:
             with open_pipeline(self.settings, extra_sinks=[self.sink], session=self.session) as p:
                 self._pipeline = p
@@ -168,6 +189,7 @@ class SessionWorker(QtCore.QObject):
                 log.exception("the session failed")
             self.errored.emit(describe_error(exc))
         finally:
+            pipeline_log.removeHandler(watch)
             self._pipeline = None
             self.stopped_by_request = self._stop.is_set()
             self.finished.emit()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from overlay.cli.common import add_policy_option
 from overlay.errors import ConfigError
+from overlay.operator_policy import PolicyError, find_policy
 
 __all__ = ["add_parser", "run"]
 
@@ -32,6 +34,7 @@ def add_parser(sub: Any) -> None:
         metavar="S",
         help="close the window after S seconds (for scripted checks and demos)",
     )
+    add_policy_option(p)
     p.set_defaults(func=run)
 
 
@@ -40,4 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.quit_after is not None and not args.quit_after > 0:
         raise ConfigError(f"--quit-after {args.quit_after} must be more than 0 seconds")
-    return run_app(kiosk=args.kiosk, source=args.source, quit_after=args.quit_after)
+    policy = find_policy(args.policy)  # a bad policy file is one line before any window
+    if policy is not None and args.source and not policy.allows_source(args.source):
+        raise PolicyError(policy.source_problem(args.source))
+    return run_app(kiosk=args.kiosk, source=args.source, quit_after=args.quit_after, policy=policy)

@@ -7,7 +7,13 @@ import argparse
 from overlay.config import LANGUAGES, POSITIONS, PRESETS, BannerConfig, OutputConfig, parse_size
 from overlay.errors import ConfigError
 
-__all__ = ["add_banner_options", "add_output_options", "banner_from_args", "output_from_args"]
+__all__ = [
+    "add_banner_options",
+    "add_output_options",
+    "add_policy_option",
+    "banner_from_args",
+    "output_from_args",
+]
 
 
 def add_output_options(p: argparse.ArgumentParser) -> None:
@@ -27,6 +33,17 @@ def add_banner_options(p: argparse.ArgumentParser) -> None:
         type=float,
         metavar="FRACTION",
         help="text height as a fraction of the shortest side (>= 0.05, default 0.055)",
+    )
+
+
+def add_policy_option(p: argparse.ArgumentParser) -> None:
+    from overlay.operator_policy import site_policy_path
+
+    p.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="an operator policy (TOML) that fixes or bounds the settings; default: "
+        f"{site_policy_path()} if it exists",
     )
 
 

@@ -15,18 +15,22 @@ from typing import Any
 from overlay.cli.common import (
     add_banner_options,
     add_output_options,
+    add_policy_option,
     banner_from_args,
     output_from_args,
 )
 from overlay.config import parse_size
 from overlay.errors import ConfigError
 from overlay.faces import FaceSettings
+from overlay.operator_policy import find_policy
 from overlay.pipeline import Pipeline
 from overlay.runner import RunSettings, open_pipeline
 
 __all__ = ["add_parser", "run", "settings_from_args"]
 
 log = logging.getLogger("overlay")
+
+DEFAULT_SIZE = "1280x720"
 
 
 def add_parser(sub: Any) -> None:
@@ -52,6 +56,8 @@ def add_parser(sub: Any) -> None:
         help="vcam | file:PATH.mp4 | preview | null (repeatable)",
     )
     add_output_options(p)
+    # None tells "not given" from "given as the default", so a policy can move only defaults.
+    p.set_defaults(size=None)
     limit = p.add_mutually_exclusive_group()
     limit.add_argument("--frames", type=int, metavar="N", help="stop after N frames")
     limit.add_argument("--seconds", type=float, metavar="S", help="stop after S seconds")
@@ -99,6 +105,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--json", action="store_true", help="print the final statistics as JSON on stdout"
     )
+    add_policy_option(p)
     p.set_defaults(func=run)
 
 
@@ -109,9 +116,27 @@ def _check_limits(args: argparse.Namespace) -> None:
         raise ConfigError(f"--seconds {args.seconds} must be more than 0")
 
 
+def _given(args: argparse.Namespace) -> frozenset[str]:
+    """The settings the user named (a policy moves only the others)."""
+    names = {
+        "size": args.size,
+        "preset": args.preset,
+        "lang": args.lang,
+        "position": args.position,
+        "text": args.banner_text,
+        "text_height": args.banner_height,
+        "source": args.source,
+    }
+    return frozenset(k for k, v in names.items() if v is not None)
+
+
 def settings_from_args(args: argparse.Namespace) -> RunSettings:
-    """The run's settings from parsed ``run`` arguments (validated)."""
-    return RunSettings(
+    """The run's settings from parsed ``run`` arguments (validated; held to the policy)."""
+    policy = find_policy(getattr(args, "policy", None))
+    given = _given(args)
+    if args.size is None:
+        args.size = DEFAULT_SIZE
+    settings = RunSettings(
         source=args.source,
         sinks=tuple(args.sink or ()),
         output=output_from_args(args),
@@ -125,7 +150,13 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
         declare=args.declare,
         digital_source_type=args.digital_source_type,
         faces=FaceSettings(tag=not args.no_face_tag, model=args.face_model),
+        policy=policy,
     )
+    if policy is None:
+        return settings
+    settings = policy.fill(settings, given)
+    policy.check(settings)  # open_pipeline checks again; this refuses before any I/O
+    return settings
 
 
 @contextlib.contextmanager

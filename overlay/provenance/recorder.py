@@ -95,6 +95,8 @@ class SessionRecorder:
         sinks: the sink specs.
         consent: the consent record that allowed the session, if one was needed.
         likeness_sha256: SHA-256 of the likeness image, if one was given.
+        operator_policy: the operator policy the session was held to (its file, SHA-256
+            and bounds), if any.
         key: the signing key (default: the installation's current key).
     """
 
@@ -110,6 +112,7 @@ class SessionRecorder:
         consent: ConsentRecord | None = None,
         likeness_sha256: str | None = None,
         key: SigningKey | None = None,
+        operator_policy: dict[str, Any] | None = None,
     ) -> None:
         self.session = session
         self.key = key or load_signing_key()
@@ -144,6 +147,7 @@ class SessionRecorder:
             "likeness_sha256": likeness_sha256,
             "consent": consent.summary() if consent else None,
             "consent_needed_because": disclosure.why,
+            "operator_policy": operator_policy,
             "AIGC": self.aigc,
             "log": {"file": self.log_path.name},
             "recordings": [],

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from overlay.config import BannerConfig
 from overlay.errors import ConsentError
+from overlay.operator_policy import OperatorPolicy
 from overlay.provenance.consent import ConsentRecord, file_sha256, find_consent
 from overlay.provenance.keys import check_key_files
 from overlay.provenance.likeness import check_likeness
@@ -101,7 +102,12 @@ def _frames_of(sink: FileSink) -> Callable[[], int]:
 
 
 def start(
-    the_plan: Plan, session: Session, sinks: Sequence[FrameSink], banner: BannerConfig
+    the_plan: Plan,
+    session: Session,
+    sinks: Sequence[FrameSink],
+    banner: BannerConfig,
+    *,
+    policy: OperatorPolicy | None = None,
 ) -> SessionRecorder:
     """Check the consent's scope, write the manifest, open the log, sign recordings.
 
@@ -123,6 +129,7 @@ def start(
         sinks=[str(getattr(s, "spec", type(s).__name__)) for s in sinks],
         consent=the_plan.consent,
         likeness_sha256=the_plan.likeness_sha256,
+        operator_policy=policy.summary() if policy is not None else None,
     )
     recorder.start()
     for sink in sinks:

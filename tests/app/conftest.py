@@ -11,7 +11,7 @@ import pytest
 from overlay.app.settings import AppSettings
 from overlay.app.window import MainWindow
 
-SMALL = AppSettings(source="synthetic", size="320x180", fps=30.0)
+SMALL = AppSettings(source="synthetic", size="320x180", fps=30.0, setup_done=True)
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +27,8 @@ def make_window(qtbot: Any) -> Iterator[Callable[..., MainWindow]]:
 
     def make(**kw: Any) -> MainWindow:
         kw.setdefault("settings", SMALL)
+        kw.setdefault("autostart", False)
+        kw.setdefault("tray", False)
         w = MainWindow(**kw)
         qtbot.addWidget(w)
         if not w.kiosk:

@@ -82,3 +82,15 @@ def test_help_lists_the_app_command(capsys: pytest.CaptureFixture[str]):
         main(["app", "--help"])
     assert exc.value.code == 0
     assert "--kiosk" in capsys.readouterr().out
+
+
+def test_overlay_app_with_a_kiosk_policy_streams_inside_it(tmp_path: Path):
+    policy = tmp_path / "booth.toml"
+    policy.write_text('kiosk = true\nmax_size = "320x180"\nsources = ["synthetic"]\n')
+    (tmp_path / "app.json").write_text(json.dumps({"size": "1920x1080", "source": "avatar"}))
+    r = _run_app(["--policy", str(policy), "--quit-after", "5"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "size 1920x1080 -> 320x180" in r.stderr and "source avatar -> synthetic" in r.stderr
+    assert "synthetic -> nowhere (preview only)" in r.stderr  # kiosk: started by itself
+    saved = json.loads((tmp_path / "app.json").read_text())
+    assert (saved["size"], saved["source"]) == ("320x180", "synthetic")

@@ -23,10 +23,10 @@ def test_kiosk_is_fullscreen_without_controls_and_starts_by_itself(make_window: 
 
 
 def test_the_normal_window_has_controls_and_is_not_fullscreen(make_window: Any, qtbot: Any):
-    w = make_window()
+    w = make_window(autostart=True)
     assert not w.isFullScreen()
     assert w.controls is not None and w.findChildren(QtWidgets.QComboBox)
-    assert not w.running  # no auto-start outside kiosk mode
+    qtbot.waitUntil(lambda: w.frames_shown > 0, timeout=10000)  # it opens on a live picture
 
 
 def _press_escape(w: Any, qtbot: Any) -> QtWidgets.QMessageBox:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from overlay.app.window import PreviewView
+from overlay.app.view import PreviewView
 
 
 def _painted(view: PreviewView, qtbot: Any) -> tuple[int, int]:
@@ -46,8 +46,27 @@ def test_the_preview_keeps_the_aspect_ratio(qtbot: Any):
 
 def test_the_window_mirrors_only_the_self_view(make_window: Any, qtbot: Any):
     w = make_window()
-    w.self_view_check.setChecked(True)
+    w.dialog.form.self_view_check.setChecked(True)
     assert w.self_view_panel.isVisible()
     assert w.self_view.mirrored and not w.preview.mirrored
-    w.self_view_check.setChecked(False)
+    w.dialog.form.self_view_check.setChecked(False)
     assert not w.self_view_panel.isVisible()
+
+
+def _big_left_white() -> np.ndarray:
+    buf = np.zeros((360, 640, 3), np.uint8)
+    buf[:, :320] = 255
+    return buf
+
+
+def test_a_frame_larger_than_the_view_is_scaled_down_unmirrored(qtbot: Any):
+    view = PreviewView()
+    view.set_buffer(_big_left_white())
+    assert _painted(view, qtbot) == (255, 0)
+    assert view._small is not None and view._small.shape == (180, 320, 3)  # the cv2 path
+
+
+def test_a_frame_larger_than_the_self_view_is_scaled_down_mirrored(qtbot: Any):
+    view = PreviewView(mirrored=True)
+    view.set_buffer(_big_left_white())
+    assert _painted(view, qtbot) == (0, 255)

@@ -23,7 +23,9 @@ from overlay.sources.synthetic import SyntheticSource
 
 def test_defaults_validate_to_a_preview_only_session():
     v = AppSettings().validate()
-    assert v.run.sinks == ("null",) and v.run.source == "synthetic"
+    # No source named: the runner's default, the webcam if one opens, else the avatar.
+    assert v.run.sinks == ("null",) and v.run.source is None
+    assert AppSettings(source="synthetic").validate().run.source == "synthetic"
     assert v.text_height_fraction >= 0.05
 
 

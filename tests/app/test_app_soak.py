@@ -26,7 +26,7 @@ def test_ten_thousand_preview_frames_without_memory_growth(make_window: Any, qtb
     w = make_window(frames=FRAMES, pace=False)
     w.self_view_panel.show()  # paint the mirrored self-view as well
     assert w.start()
-    worker = w.worker
+    worker = w.control.worker
     qtbot.waitUntil(lambda: worker.sink.received >= WARMUP, timeout=30000)
     before = rss_mb()
     qtbot.waitUntil(lambda: not w.running, timeout=120000)
