@@ -96,7 +96,7 @@ def test_pipeline_frames_carry_the_session_id_under_banner_and_mark(
     config_dir: Path, coffee_clip: list[BGRImage]
 ) -> None:
     session = Session(SIZE, 30.0)
-    # Default stamps: watermark, then banner and mark blended over it.
+    # Default stamps: banner (the start card, now), mark, face tag, then the watermark.
     images = _run(session, None, 4, ClipSource(coffee_clip))
     assert (images[0][:, -40:] != coffee_clip[0][:, -40:]).any()
     result = _detect(images[:4]).detect()
@@ -123,3 +123,34 @@ def test_stamp_follows_a_frame_of_another_size(coffee_clip: list[BGRImage]) -> N
     stamp.apply(Frame(image, 0, 0.0))
     assert (image != before).any()
     assert np.abs(image.astype(np.int16) - before).max() <= 6
+
+
+@pytest.mark.parametrize("session_id", ["00000000", "5e1f00d5", "ffffffff"])
+def test_the_first_second_of_a_synthetic_session_verifies(
+    config_dir: Path, tmp_path: Path, session_id: str
+) -> None:
+    # The start card covers most of the first 2 s; the watermark is stamped over it.
+    from benchmarks.watermark_call import write_lossless
+    from overlay.verify import verify
+
+    session = Session(SIZE, 30.0, id=session_id)
+    images = _run(session, None, 30)
+    path = write_lossless(tmp_path / "first-second.avi", images, 30.0)
+    report = verify(path, installation_key=installation_key(), provenance=False)
+    assert report.watermark.state == "payload"
+    assert report.watermark.session_id == session_id
+
+
+def test_the_first_second_without_the_watermark_does_not_verify(
+    config_dir: Path, tmp_path: Path
+) -> None:
+    from benchmarks.watermark_call import write_lossless
+    from overlay.verify import verify
+
+    session = Session(SIZE, 30.0, id="5e1f00d5")
+    banner = BannerConfig()
+    stamps = [BannerStamp(session, banner), MarkStamp(session, banner.position)]
+    path = write_lossless(tmp_path / "plain.avi", _run(session, stamps, 30), 30.0)
+    report = verify(path, installation_key=installation_key(), provenance=False)
+    assert report.watermark.state == "absent"
+    assert report.watermark.session_id is None
