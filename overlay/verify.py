@@ -8,13 +8,14 @@ room for ``manifest``, ``log`` and ``c2pa`` (provenance) beside it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from overlay.errors import FrameFormatError, SourceError
 from overlay.frames import BGRImage
@@ -54,6 +55,11 @@ PROVENANCE_SECTIONS = ("c2pa", "manifest", "log", "watermark_session", "frames")
 WINDOW = 60
 #: Within a window, the search runs after this many frames (an early result is cheaper).
 CHECKPOINTS = (1, 4, 15, 30, 60)
+#: Moving rectangles (call tiles in a screen recording) searched on their own when the
+#: whole picture gives no payload, and the grey-level change that counts as moving.
+TILES = 2
+TILE_MOTION = 6.0
+TILE_MARGIN = 0.04
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
 
 Progress = Callable[[int, int], None]
@@ -87,6 +93,8 @@ class WatermarkReport:
         presence_threshold: the score at which the mark is claimed present without a
             payload (set by the hypotheses each search covers). A payload needs no
             score: its keyed check carries its own bound.
+        tile: where the mark was found when it was in a moving rectangle of the video
+            (x, y, width, height; a call tile in a screen recording), else None.
         timeline: (frame index, score) after each search, for plotting.
     """
 
@@ -105,6 +113,7 @@ class WatermarkReport:
     false_positive_bound: float = 1.0
     frames_needed: int | None = None
     presence_threshold: float = 0.0
+    tile: tuple[int, int, int, int] | None = None
     timeline: list[tuple[int, float]] = field(default_factory=list)
 
 
@@ -207,6 +216,8 @@ def verify(
         _scan(frames(), report, public_key, installation_key, window, tick)
     finally:
         cap.release()
+    if not report.detected and report.frames_checked > 1:
+        _scan_tiles(p, report, public_key, installation_key, window, max_frames)
     if report.frames_checked == 0:
         raise SourceError(f"no frame could be decoded from {p}; is it truncated or corrupt?")
     if max_frames is None and total > 0 and report.frames_checked < 0.9 * total - 1:
@@ -304,7 +315,9 @@ def _scan(
     tick: Callable[[int], None] | None,
 ) -> None:
     checkpoints = [c for c in CHECKPOINTS if c < window] + [window]
-    detector = Detector(public_key, searches=len(checkpoints))
+    # Every search of a window counts in its bounds: the checkpoints, and the whole
+    # picture plus each tile searched on its own.
+    detector = Detector(public_key, searches=len(checkpoints) * (1 + TILES))
     in_window = 0
     found_in_window = False
 
@@ -334,6 +347,109 @@ def _scan(
         if not found_in_window and in_window not in checkpoints:
             found_in_window = _search(detector, report, installation_key)
         close_window()
+
+
+def _find_tiles(path: Path, window: int) -> list[tuple[int, int, int, int]]:
+    """Rectangles of the first ``window`` frames where the picture moves: call tiles in a
+    screen recording (at most ``TILES``, the largest first, each at least 4 % of the
+    frame and not the whole of it)."""
+    cap = cv2.VideoCapture(str(path))
+    try:
+        moving: npt.NDArray[np.float32] | None = None
+        prev: npt.NDArray[np.float32] | None = None
+        scale = 1.0
+        for _ in range(window):
+            ok, image = cap.read()
+            if not ok or image is None:
+                break
+            h, w = image.shape[:2]
+            scale = min(1.0, 320 / max(h, w))
+            size = (max(1, round(w * scale)), max(1, round(h * scale)))
+            grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+            cur = cv2.resize(grey, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+            if prev is not None:
+                change = np.abs(cur - prev)
+                moving = change if moving is None else np.maximum(moving, change)
+            prev = cur
+    finally:
+        cap.release()
+    if moving is None:
+        return []
+    mask = cv2.morphologyEx(
+        (moving > TILE_MOTION).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)
+    )
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+    area = mask.size
+    boxes = []
+    for x, y, bw, bh, n in stats[1:count]:
+        if 0.04 * area <= bw * bh <= 0.9 * area and n >= 0.5 * bw * bh:
+            # Inwards by a margin: a codec's ringing widens the moving area, and the
+            # detector finds a picture cut at its edges (not one with a border added).
+            mx, my = TILE_MARGIN * bw, TILE_MARGIN * bh
+            boxes.append(
+                (
+                    int((x + mx) / scale),
+                    int((y + my) / scale),
+                    int((bw - 2 * mx) / scale),
+                    int((bh - 2 * my) / scale),
+                )
+            )
+    boxes.sort(key=lambda b: -b[2] * b[3])
+    return boxes[:TILES]
+
+
+def _crops(
+    cap: cv2.VideoCapture, box: tuple[int, int, int, int], limit: int | None
+) -> Iterator[BGRImage]:
+    x, y, w, h = box
+    n = 0
+    while limit is None or n < limit:
+        ok, image = cap.read()
+        if not ok or image is None:
+            return
+        n += 1
+        yield np.ascontiguousarray(image[y : y + h, x : x + w])
+
+
+def _scan_tiles(
+    path: Path,
+    report: WatermarkReport,
+    public_key: bytes,
+    installation_key: bytes | None,
+    window: int,
+    max_frames: int | None,
+) -> None:
+    """Search each moving rectangle of the video as a picture of its own (a call tile
+    pasted into a larger screen recording: the mark's scale is then the tile's)."""
+    for box in _find_tiles(path, window):
+        tile = WatermarkReport()
+        cap = cv2.VideoCapture(str(path))
+        try:
+            _scan(_crops(cap, box, max_frames), tile, public_key, installation_key, window, None)
+        finally:
+            cap.release()
+        report.score = max(report.score, tile.score)
+        if tile.detected or (tile.present and not report.present):
+            frames_checked = report.frames_checked
+            timeline = report.timeline
+            for name in (
+                "state",
+                "detected",
+                "present",
+                "session_id",
+                "sealed_id",
+                "ai_generated",
+                "version",
+                "frames_detected",
+                "windows_detected",
+                "false_positive_bound",
+                "frames_needed",
+            ):
+                setattr(report, name, getattr(tile, name))
+            report.frames_checked, report.timeline = frames_checked, timeline
+            report.tile = box
+        if report.detected:
+            return
 
 
 def _search(detector: Detector, report: WatermarkReport, installation_key: bytes | None) -> bool:
