@@ -55,6 +55,7 @@ class RunSettings:
         provenance: write the signed manifest and frame log, sign recordings, enforce
             consent (off only for measurements).
         faces: the face tag and the banner's face avoidance.
+        record_quality: x264 CRF of .mp4 recordings (None: the default).
     """
 
     source: str | None = None
@@ -73,6 +74,7 @@ class RunSettings:
     digital_source_type: str | None = None
     provenance: bool = True
     faces: FaceSettings = field(default_factory=FaceSettings)
+    record_quality: int | None = None
 
     def source_options(self) -> SourceOptions:
         return SourceOptions(
@@ -90,7 +92,7 @@ class RunSettings:
             session=session,
             device=self.device,
             backend=self.backend,
-            extra={"mirror": self.mirror},
+            extra={"mirror": self.mirror, "record_quality": self.record_quality},
         )
 
 

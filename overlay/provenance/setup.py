@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,10 +85,6 @@ def scopes_of(sinks: Sequence[FrameSink]) -> tuple[str, ...]:
     return tuple(sorted(scopes))
 
 
-def _frames_of(sink: FileSink) -> Callable[[], int]:
-    return lambda: sink.frames
-
-
 def start(
     the_plan: Plan, session: Session, sinks: Sequence[FrameSink], banner: BannerConfig
 ) -> SessionRecorder:
@@ -116,5 +112,5 @@ def start(
     recorder.start()
     for sink in sinks:
         if isinstance(sink, FileSink):
-            sink.finalizers.append(recorder.finalizer_for(sink.path, _frames_of(sink)))
+            recorder.watch(sink)
     return recorder
