@@ -340,12 +340,20 @@ class Pipeline(Closing):
             self.recorder.snapshot(), sinks=sinks, source_errors=self.source_errors
         )
 
-    def _start_workers(self) -> None:
+    def _start_workers(self, pace: bool) -> None:
+        # Unpaced runs (measurements, file to file) wait for every sink: nothing is late.
         capacity = queue_frames(self.session.size, self.session.fps)
         self._workers = [
             None
             if live
-            else SinkWorker(sink, name, capacity, self.recorder.stage, self._sink_failed)
+            else SinkWorker(
+                sink,
+                f"{name} (own thread)",
+                capacity,
+                self.recorder.stage,
+                self._sink_failed,
+                block=not pace,
+            )
             for sink, name, live in zip(self.sinks, self._sink_names, self._live, strict=True)
         ]
 
@@ -371,7 +379,7 @@ class Pipeline(Closing):
         """
         self._stop.clear()
         self.source.open()
-        self._start_workers()
+        self._start_workers(pace)
         try:
             return self._run(frames, seconds, pace)
         finally:

@@ -169,7 +169,9 @@ def _stop_on_signals(held: list[Pipeline]) -> Iterator[None]:
         yield
     finally:
         for s, h in old.items():
-            signal.signal(s, h)
+            # Once a stop was asked the process is on its way out: it still prints the
+            # statistics, and a further signal must not turn that into a kill.
+            signal.signal(s, signal.SIG_IGN if signals else h)
 
 
 def run(args: argparse.Namespace) -> int:

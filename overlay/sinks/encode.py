@@ -37,7 +37,12 @@ DEFAULT_QUALITY = 18
 DEFAULT_PRESET = "veryfast"
 #: What each recording suffix is written as.
 SUFFIXES = {".mp4": "H.264 in fragmented MP4", ".mkv": "FFV1 (lossless) in Matroska"}
-_MP4_FLAGS = "frag_keyframe+empty_moov+default_base_moof+use_metadata_tags"
+# flush_packets: each finished fragment goes to the file at once, not when the I/O buffer
+# fills (without it a SIGKILL loses the last ~256 KB).
+_MP4_OPTIONS = {
+    "movflags": "frag_keyframe+empty_moov+default_base_moof+use_metadata_tags",
+    "flush_packets": "1",
+}
 
 
 def check_quality(quality: int) -> int:
@@ -80,22 +85,26 @@ class Encoder:
         self.lossless = path.suffix.lower() == ".mkv"
         if self.lossless:
             container = av.open(
-                str(path), "w", format="matroska", options={"cluster_time_limit": "1000"}
+                str(path),
+                "w",
+                format="matroska",
+                options={"cluster_time_limit": "1000", "flush_packets": "1"},
             )
             stream = container.add_stream("ffv1", rate=rate)
             stream.pix_fmt = "bgr0"
             stream.options = {"level": "3", "slicecrc": "1", "slices": "4", "g": "1"}
         else:
-            container = av.open(str(path), "w", format="mp4", options={"movflags": _MP4_FLAGS})
+            container = av.open(str(path), "w", format="mp4", options=_MP4_OPTIONS)
             stream = container.add_stream("libx264", rate=rate)
             stream.pix_fmt = "yuv420p"
             stream.options = {
                 "crf": str(check_quality(quality)),
                 "preset": DEFAULT_PRESET,
-                "profile": "high",
+                "g": str(max(1, round(fps))),  # a keyframe, so a fragment, every second
             }
+            if quality > 0:  # CRF 0 is lossless: x264 picks High 4:4:4 Predictive itself
+                stream.options["profile"] = "high"
             ctx = stream.codec_context
-            ctx.gop_size = max(1, round(fps))  # a fragment per second
             # cv2's I420 conversion is BT.601, limited range: say so, or players guess.
             ctx.colorspace, ctx.color_range = 6, 1  # SMPTE 170M matrix, MPEG range
             ctx.color_primaries, ctx.color_trc = 1, 1  # BT.709 (sRGB) primaries and transfer

@@ -14,9 +14,10 @@ The life of a recording at ``PATH``:
    where links are not supported): a file that appeared at ``PATH`` meanwhile is kept and
    the recording is published as ``NAME-1.EXT`` (the next free name) instead.
 
-A write error (a full disk) ends the recording, not the session: the sink raises a
-SinkError (the pipeline reports it and the other sinks go on), the partial file keeps
-every frame written before, and ``close()`` raises the same one-line error.
+A write error (a full disk) ends the recording, not the session: ``send()`` raises a
+one-line SinkError (the pipeline reports it and the other sinks go on), the partial file
+keeps every frame written before, and ``close()`` leaves it there (``failure`` keeps the
+error; the session's manifest lists it).
 """
 
 from __future__ import annotations
@@ -83,6 +84,26 @@ def publish_no_replace(src: Path, dst: Path) -> None:
         _renameat2_noreplace(src, dst)
         return
     os.unlink(src)
+
+
+def trim_to_whole_boxes(path: Path) -> int:
+    """Cut an MP4 after its last complete top-level box (a write error leaves half a
+    fragment at the end, which some players refuse); returns the bytes kept."""
+    size = path.stat().st_size
+    end = 0
+    with path.open("rb") as f:
+        while end + 8 <= size:
+            f.seek(end)
+            head = f.read(16)
+            box = int.from_bytes(head[:4], "big")
+            if box == 1 and len(head) == 16:
+                box = int.from_bytes(head[8:16], "big")
+            if box < 8 or end + box > size:
+                break
+            end += box
+    if end < size:
+        os.truncate(path, end)
+    return end
 
 
 def _free_name(target: Path) -> Path:
@@ -205,15 +226,15 @@ class FileSink(BaseSink):
                     self.partial, self.size, self.fps, quality=self.quality, metadata=self.metadata
                 )
             self._encoder.write(frame.image, frame.index)
-        except OSError as exc:
+        except Exception as exc:  # OSError (a full disk) or an encoder that will not open
             self._fail(exc)
         self.frames += 1
         if time.monotonic() >= self._next_space_check:
             self._next_space_check = time.monotonic() + 10.0
             self._check_space()
 
-    def _fail(self, exc: OSError) -> None:
-        reason = exc.strerror or str(exc)
+    def _fail(self, exc: Exception) -> None:
+        reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
         self.failure = SinkError(
             f"recording {self.path} failed after {self.frames} frames: {reason}; the frames "
             f"written before are kept, playable and unsigned, in {self.partial}; free some "
@@ -221,16 +242,21 @@ class FileSink(BaseSink):
         )
         if self._encoder is not None:
             self._encoder.abandon()
+        if self.partial.suffix.lower() == ".mp4":
+            try:
+                trim_to_whole_boxes(self.partial)
+            except OSError as again:
+                log.debug("trimming %s: %s", self.partial, again)
         raise self.failure from None
 
     def _close(self) -> None:
         encoder, self._encoder = self._encoder, None
         if self.failure is not None:
-            raise self.failure
+            return  # raised by send() already; the partial file keeps the frames
         if encoder is not None:
             try:
                 encoder.close()
-            except OSError as exc:
+            except Exception as exc:
                 self._fail(exc)
         if self.frames == 0:
             self.partial.unlink(missing_ok=True)

@@ -90,6 +90,8 @@ class SinkWorker:
         capacity: frames the queue holds.
         record: called with (stage name, ms) for each frame sent.
         on_error: called once, from the worker thread, when the sink raises.
+        block: never drop: a full queue makes ``offer`` wait (unpaced runs, where no one
+            waits for the output, and sinks with ``overflow = "block"``).
     """
 
     def __init__(
@@ -99,11 +101,13 @@ class SinkWorker:
         capacity: int,
         record: Callable[[str, float], None],
         on_error: Callable[[FrameSink, BaseException], None],
+        *,
+        block: bool = False,
     ) -> None:
         self.sink = sink
         self.name = name
         self.capacity = capacity
-        self.block = getattr(sink, "overflow", "drop") == "block"
+        self.block = block or getattr(sink, "overflow", "drop") == "block"
         self.dropped = 0
         self.sent = 0
         self.deepest = 0
