@@ -260,7 +260,12 @@ class Pipeline(Closing):
             if i in self._failed:
                 return
             self._failed[i] = exc
-            left = len(self.sinks) - len(self._failed)
+            # companions (the frame log) only record what the outputs get
+            left = sum(
+                1
+                for j, s in enumerate(self.sinks)
+                if j not in self._failed and not getattr(s, "companion", False)
+            )
         what = str(exc) if isinstance(exc, OverlayError) else f"{type(exc).__name__}: {exc}"
         if left:
             log.error(
@@ -271,7 +276,7 @@ class Pipeline(Closing):
             )
         else:
             log.error(
-                "%s failed at frame %d: %s; no sink left, stopping",
+                "%s failed at frame %d: %s; no output left, stopping",
                 self._sink_names[i],
                 self._n,
                 what,

@@ -118,6 +118,11 @@ def _check_limits(args: argparse.Namespace) -> None:
         raise ConfigError(f"--seconds {args.seconds} must be more than 0")
     if args.record_quality is not None:
         check_quality(args.record_quality)
+    if args.json and any(s.split(":", 1)[0] == "pipe" for s in args.sink or ()):
+        raise ConfigError(
+            "--json prints to stdout, which carries the frames with --sink pipe:; drop "
+            "--json (the statistics go to stderr)"
+        )
 
 
 def settings_from_args(args: argparse.Namespace) -> RunSettings:

@@ -280,6 +280,7 @@ class ProvenanceSink(BaseSink):
     """
 
     overflow = "block"
+    companion = True  # logs what the outputs get; not an output of its own
 
     def __init__(self, recorder: SessionRecorder) -> None:
         super().__init__(recorder.session.size)
