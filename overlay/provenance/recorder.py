@@ -100,6 +100,8 @@ class SessionRecorder:
         consent: the consent record that allowed the session, if one was needed.
         likeness_sha256: SHA-256 of the likeness image, if one was given.
         key: the signing key (default: the installation's current key).
+        exact_digests: keep each frame's exact BLAKE3 digest in the log (worth it only
+            when an output is lossless; see :mod:`overlay.provenance.framelog`).
     """
 
     def __init__(
@@ -114,8 +116,10 @@ class SessionRecorder:
         consent: ConsentRecord | None = None,
         likeness_sha256: str | None = None,
         key: SigningKey | None = None,
+        exact_digests: bool = True,
     ) -> None:
         self.session = session
+        self.exact_digests = exact_digests
         self.key = key or load_signing_key()
         self.disclosure = disclosure
         stamp = session.started_utc.strftime("%Y%m%dT%H%M%SZ")
@@ -176,6 +180,7 @@ class SessionRecorder:
             session_id=self.session.id,
             size=self.session.size,
             fps=self.session.fps,
+            exact=self.exact_digests,
         )
         log.info("session %s: manifest %s", self.session.id, self.manifest_path)
 

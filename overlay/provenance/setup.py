@@ -108,6 +108,8 @@ def start(
         sinks=[str(getattr(s, "spec", type(s).__name__)) for s in sinks],
         consent=the_plan.consent,
         likeness_sha256=the_plan.likeness_sha256,
+        # exact digests prove something only where someone can hold the exact frames
+        exact_digests=any(getattr(s, "lossless", False) for s in sinks),
     )
     recorder.start()
     for sink in sinks:

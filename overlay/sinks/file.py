@@ -177,6 +177,11 @@ class FileSink(BaseSink):
         self._next_space_check = time.monotonic() + 10.0
         self._encoder: Encoder | None = None
 
+    @property
+    def lossless(self) -> bool:
+        """FFV1 ``.mkv``: the decoded frames are the exact stamped bytes."""
+        return self.path.suffix.lower() == ".mkv"
+
     @classmethod
     def from_spec(cls, arg: str | None, options: SinkOptions) -> FileSink:
         if not arg:

@@ -31,6 +31,7 @@ class MemorySink(BaseSink):
 
     spec = "memory"
     live = True
+    lossless = True
 
     def __init__(self, size: tuple[int, int], limit: int | None = None) -> None:
         super().__init__(size)

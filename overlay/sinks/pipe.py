@@ -31,6 +31,7 @@ class PipeSink(BaseSink):
 
     spec = "pipe"
     live = True  # the exact frames a virtual camera would get, at the same moment
+    lossless = True  # the reader holds the exact stamped bytes
 
     def __init__(self, size: tuple[int, int], fd: int | None = None) -> None:
         super().__init__(size)
