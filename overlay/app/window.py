@@ -684,8 +684,10 @@ class MainWindow(QtWidgets.QMainWindow):
         s = r.stats
         if self.controls is not None:
             self.fps_label.setText(f"{s.fps:.1f}")
+            ahead = s.read_ahead_ms
             self.latency_label.setText(
                 f"p50 {s.latency_ms[0]:.1f} ms, p95 {s.latency_ms[1]:.1f} ms"
+                + (f" (+ file read-ahead {ahead[0]:.0f} ms, not counted)" if ahead else "")
             )
             self.dropped_label.setText(f"{s.dropped} / {s.slates}")
             if r.granted_size:

@@ -51,7 +51,7 @@ class PipeSink(BaseSink):
     def _send(self, frame: StampedFrame) -> None:
         if self._fd is None:
             raise SinkError("the pipe sink is closed")
-        view = memoryview(frame.image.reshape(-1))
+        view = frame.image.data.cast("B")  # the output buffer is C-contiguous
         try:
             while view:
                 view = view[os.write(self._fd, view) :]
