@@ -514,7 +514,7 @@ class Pipeline(Closing):
             self.recorder.stage("capture", (time.perf_counter() - t0) * 1e3)
             if frame is None:
                 return
-            self._emit(frame, frame.timestamp)
+            self._emit(frame, time.monotonic())  # it left the source just now
 
     def _capture(
         self,

@@ -70,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("overlay: %(message)s"))
+    handler.addFilter(_ours_or_serious)
+    _quiet_other_libraries()
     root = logging.getLogger()
     old_level = root.level
     root.addHandler(handler)
@@ -91,6 +93,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)
+
+
+def _ours_or_serious(record: logging.LogRecord) -> bool:
+    """overlay's own lines at every level; other libraries' only from WARNING up."""
+    name = record.name
+    return name == "overlay" or name.startswith("overlay.") or record.levelno >= logging.WARNING
+
+
+def _quiet_other_libraries() -> None:
+    """Other libraries' chatter, silenced at its source; their errors still show.
+
+    matplotlib (imported by MediaPipe) warns "building the font cache" on a first run;
+    absl's Python logger repeats MediaPipe's start-up notes. (MediaPipe's C++ logging is
+    turned down where it is imported: overlay.faces.detector.)
+    """
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)
+    logging.getLogger("absl").setLevel(logging.ERROR)
 
 
 class _StderrHandler(logging.StreamHandler[TextIO]):
