@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +37,22 @@ def queue_frames(size: tuple[int, int], fps: float) -> int:
     w, h = size
     by_memory = QUEUE_BYTES // max(1, w * h * 3)
     return int(max(4, min(round(fps), by_memory)))
+
+
+#: Niceness added to sink threads (and the encoder threads they start, which inherit it).
+NICE = 10
+
+
+def _lower_priority() -> None:
+    """On a busy machine the frame's path (the pipeline thread) gets the CPU first: the
+    recording can wait, its queue absorbs it. Linux sets niceness per thread."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + NICE))
+    except OSError as exc:
+        log.debug("could not lower the priority of %s: %s", threading.current_thread().name, exc)
 
 
 class FramePool:
@@ -142,6 +160,8 @@ class SinkWorker:
         return False
 
     def _run(self) -> None:
+        if not self.block:  # a sink the pipeline may wait for keeps its priority
+            _lower_priority()
         while True:
             with self._cond:
                 while not self._items:
