@@ -100,6 +100,7 @@ def session(
     folder: Path,
     *,
     extra: list[BaseSink] | None = None,
+    provenance: bool = True,
 ) -> dict[str, Any]:
     settings = RunSettings(
         source=source,
@@ -108,6 +109,7 @@ def session(
         backend="bench",
         recording_dir=folder,
         faces=FaceSettings(),
+        provenance=provenance,
     )
     with open_pipeline(settings, extra_sinks=extra or []) as p:
         c0, t0 = cpu_s(), time.monotonic()
@@ -154,18 +156,26 @@ def kbps(path: Path, seconds: float) -> float:
 
 
 def chromium_check(path: Path) -> str:
+    """Headless Chromium loads the file, seeks to its last second, plays to the end and
+    draws the last frames into a canvas (mean grey level: not a black picture)."""
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     if exe is None:
         return "chromium not installed (apt-get install chromium)"
     page = path.with_suffix(".html")
     page.write_text(
-        f"""<html><body><video id=v src="{path.name}" muted></video><script>
-const v = document.getElementById('v');
+        f"""<html><body><video id=v src="{path.name}" muted></video>
+<canvas id=c width=160 height=90></canvas><div id=r>none</div><script>
+const v = document.getElementById('v'), r = document.getElementById('r');
 v.addEventListener('loadedmetadata', () => {{ v.currentTime = Math.max(0, v.duration - 1); }});
 v.addEventListener('seeked', () => {{ v.play(); }});
-v.addEventListener('ended', () => {{ document.title = 'ENDED ' + v.duration.toFixed(2)
-  + ' ' + v.videoWidth + 'x' + v.videoHeight; }});
-v.addEventListener('error', () => {{ document.title = 'ERROR ' + v.error.code; }});
+v.addEventListener('timeupdate', () => {{
+  const c = document.getElementById('c').getContext('2d'); c.drawImage(v, 0, 0, 160, 90);
+  const d = c.getImageData(0, 0, 160, 90).data; let s = 0;
+  for (let i = 0; i < d.length; i += 4) s += d[i] + d[i + 1] + d[i + 2];
+  r.textContent = 'played to ' + v.currentTime.toFixed(2) + ' of ' + v.duration.toFixed(2)
+    + ' s, ' + v.videoWidth + 'x' + v.videoHeight + ', mean grey '
+    + (s / (160 * 90 * 3)).toFixed(1) + (v.ended ? ', ended' : ''); }});
+v.addEventListener('error', () => {{ r.textContent = 'ERROR ' + v.error.code; }});
 </script></body></html>"""
     )
     proc = subprocess.run(
@@ -176,18 +186,19 @@ v.addEventListener('error', () => {{ document.title = 'ERROR ' + v.error.code; }
             "--disable-gpu",
             "--autoplay-policy=no-user-gesture-required",
             "--allow-file-access-from-files",
-            "--virtual-time-budget=20000",
+            "--virtual-time-budget=30000",
             "--dump-dom",
             page.as_uri(),
         ],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,
     )
     dom = proc.stdout
-    start = dom.find("<title>")
-    title = dom[start + 7 : dom.find("</title>")] if start >= 0 else ""
-    return title or f"no result (exit {proc.returncode}): {proc.stderr.strip()[-200:]}"
+    start = dom.find('<div id="r">')
+    if start < 0:
+        return f"no result (exit {proc.returncode})"
+    return dom[start + 12 : dom.find("</div>", start)]
 
 
 def main() -> None:
@@ -263,8 +274,12 @@ def main() -> None:
         print(f"{label:<26}{kbps(out, secs):>14.0f}{kbps(plain, secs):>10.0f}")
 
     if args.chromium and last_mp4 is not None:
-        print("\n4. headless Chromium plays the last recording from its last second to the end")
-        print(f"{last_mp4.name}: {chromium_check(last_mp4)}")
+        print("\n4. headless Chromium plays recordings from their last second to the end")
+        print(f"{last_mp4.name} (signed, +faststart): {chromium_check(last_mp4)}")
+        frag = tmp / "fragmented.mp4"  # what a session without provenance publishes
+        r = session("avatar", (f"file:{frag}",), (1280, 720), 3.0, tmp, provenance=False)
+        (rec,) = r["files"]
+        print(f"{frag.name}: {chromium_check(rec.published or rec.partial)}")
     print(f"\nfiles in {tmp}")
 
 
