@@ -267,6 +267,7 @@ class Pipeline(Closing):
                 if j not in self._failed and not getattr(s, "companion", False)
             )
         what = str(exc) if isinstance(exc, OverlayError) else f"{type(exc).__name__}: {exc}"
+        self._tell_companions(f"{self._sink_names[i]} failed at frame {self._n}: {what}")
         if left:
             log.error(
                 "%s failed at frame %d: %s; the other sinks go on",
@@ -283,9 +284,20 @@ class Pipeline(Closing):
             )
             self._stop.set()
 
+    def _tell_companions(self, line: str) -> None:
+        """Companion sinks (the frame log) note failures for the session's record."""
+        for sink in self.sinks:
+            note = getattr(sink, "note_failure", None)
+            if note is not None and getattr(sink, "companion", False):
+                note(line)
+
     def _source_raised(self, exc: BaseException) -> None:
         """Any exception but SourceError from the source: counted, logged once a streak."""
         self.source_errors += 1
+        self._tell_companions(
+            f"source {getattr(self.source, 'spec', '?')} raised {type(exc).__name__} at "
+            f"frame {self._n}: {exc}; slate sent"
+        )
         if self.source_failure is None:
             self.source_failure = exc
         log.error(

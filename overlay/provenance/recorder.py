@@ -130,6 +130,7 @@ class SessionRecorder:
         self._lock = threading.Lock()
         self._recordings: list[dict[str, Any]] = []
         self._watched: list[FileSink] = []
+        self._failures: list[str] = []
         self._log: FrameLog | None = None
         self._finished = False
         self._body: dict[str, Any] = {
@@ -233,6 +234,12 @@ class SessionRecorder:
 
         return finalize
 
+    def note_failure(self, line: str) -> None:
+        """Keep a line about a failed part (the first 100) for the final manifest."""
+        with self._lock:
+            if len(self._failures) < 100:
+                self._failures.append(line)
+
     def _failed_recordings(self) -> list[dict[str, Any]]:
         return [
             {
@@ -272,6 +279,7 @@ class SessionRecorder:
         self._watermark_key_id()
         with self._lock:
             self._body["recordings"] = [*self._recordings, *self._failed_recordings()]
+            self._body["failures"] = list(self._failures)
         self._body.update(status="complete", ended_utc=utc_now(), frames=frames)
         self._write_manifest()
 
@@ -294,6 +302,10 @@ class ProvenanceSink(BaseSink):
 
     def _send(self, frame: StampedFrame) -> None:
         self.recorder.log_frame(frame)
+
+    def note_failure(self, line: str) -> None:
+        """A part of the session failed (a sink, the source); listed in the manifest."""
+        self.recorder.note_failure(line)
 
     def _close(self) -> None:
         self.recorder.finish()

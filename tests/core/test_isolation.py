@@ -178,6 +178,11 @@ def test_cli_exit_code_says_the_source_raised(capsys: pytest.CaptureFixture[str]
     errors = [line for line in err.splitlines() if line.startswith("overlay: error:")]
     assert len(errors) == 1 and "ValueError: injected generator bug" in errors[0]
     assert "Traceback" not in err
+    # the session's signed record says it too
+    from overlay.provenance import check_session
+
+    body = check_session(info["session_id"])["manifest"]["body"]
+    assert len(body["failures"]) == 3 and "injected generator bug" in body["failures"][0]
 
 
 def test_workers_finish_their_queues_before_the_sinks_close() -> None:

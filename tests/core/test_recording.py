@@ -286,3 +286,21 @@ def test_the_watermark_keeps_its_strength_in_the_h264_recording(tmp_path: Path) 
     assert h264.score >= 0.9 * lossless.score, (h264.score, lossless.score)
     coarse = verify(tmp_path / "b.mp4", provenance=False).watermark
     assert coarse.score < 0.9 * lossless.score
+
+
+def test_low_disk_space_is_one_early_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import shutil as sh
+
+    usage = sh.disk_usage(tmp_path)
+    small = usage._replace(free=50_000_000)  # 50 MB: minutes of 720p
+    with mock.patch("shutil.disk_usage", return_value=small):
+        FileSink(tmp_path / "x.mp4", (1280, 720), 30).close()
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "50 MB free" in warnings[0] and "minutes" in warnings[0]
+    # the twin: plenty of space, no warning
+    caplog.clear()
+    with mock.patch("shutil.disk_usage", return_value=usage._replace(free=10**12)):
+        FileSink(tmp_path / "y.mp4", (1280, 720), 30).close()
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]

@@ -120,8 +120,10 @@ def test_a_full_disk_is_one_line_exit_2_and_keeps_what_was_written(tmp_path: Pat
     kept = count_frames(tmp_path / "x.partial.mp4")
     assert kept >= 30 and not out.exists()
     manifest = json.loads(Path(info["manifest"]).read_text())
-    (rec,) = manifest["body"]["recordings"] if "body" in manifest else manifest["recordings"]
+    body = manifest["body"]
+    (rec,) = body["recordings"]
     assert rec["file"] == "x.partial.mp4" and "File too large" in rec["error"]
+    assert any("File too large" in line for line in body["failures"])
 
 
 def test_the_same_run_without_a_limit_exits_0(tmp_path: Path) -> None:
