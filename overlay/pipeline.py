@@ -491,8 +491,9 @@ class Pipeline(Closing):
     def _loop_on_demand(self, frames: int | None, seconds: float | None, pace: bool) -> None:
         """Sources that draw frames when asked: one read per tick on this thread, no queue.
 
-        An exception from such a source sends the slate for that tick; the source is
-        opened again at most once a second.
+        An exception from such a source (other than a final SourceError of a source that
+        is not restartable) sends the slate for that tick; the source is opened again at
+        most once a second.
         """
         period = 1.0 / self.session.fps
         start = next_tick = time.monotonic()
@@ -513,7 +514,12 @@ class Pipeline(Closing):
             except FrameFormatError:
                 raise
             except Exception as exc:
-                self._source_raised(exc)
+                if isinstance(exc, SourceError):
+                    if not getattr(self.source, "restartable", False):
+                        raise  # a failure it reports as final ends the run (as a file's end)
+                    log.warning("%s; sending the slate and retrying", exc)
+                else:
+                    self._source_raised(exc)
                 self._emit(None, time.monotonic())
                 if time.monotonic() >= retry_at:
                     retry_at = time.monotonic() + 1.0
