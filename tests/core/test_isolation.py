@@ -82,7 +82,7 @@ def test_a_failed_live_output_leaves_the_recording_whole(tmp_path: Path) -> None
     session = Session(size=SIZE, fps=30)
     camera, recording = Faulty(3, True), FileSink(tmp_path / "x.mp4", SIZE, 30)
     with Pipeline(SyntheticSource(SIZE, 30), [camera, recording], session=session) as p:
-        p.run(frames=30, pace=True)
+        p.run(frames=30, pace=False)  # unpaced: the recording is waited for, never drops
     assert recording.frames == 30 and recording.dropped == 0 and camera.got == 3
     with av.open(str(tmp_path / "x.mp4")) as c:
         assert sum(1 for _ in c.decode(video=0)) == 30
