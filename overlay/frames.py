@@ -106,6 +106,21 @@ class StampedFrame:
         self.session_id = session_id
         self.slate = slate
 
+    def copy_into(self, buffer: BGRImage) -> StampedFrame:
+        """The same stamped frame with its pixels copied into ``buffer`` (same shape).
+
+        For sinks that take the frame on another thread: the copy carries exactly the
+        stamped pixels, so it stays a StampedFrame.
+        """
+        np.copyto(buffer, self.image)
+        copy = StampedFrame.__new__(StampedFrame)
+        copy.image = buffer
+        copy.index = self.index
+        copy.capture_timestamp = self.capture_timestamp
+        copy.session_id = self.session_id
+        copy.slate = self.slate
+        return copy
+
     def __repr__(self) -> str:
         h, w = self.image.shape[:2]
         kind = "slate" if self.slate else "frame"

@@ -2,12 +2,18 @@
 
 ``step()`` moves exactly one frame, synchronously, with no threads (tests drive it).
 ``run()`` adds a capture thread, pacing to the output rate, and the fail-closed rules:
-when the source stalls longer than ``stall_timeout`` or fails, or a stamp raises, the
-sinks receive the labelled slate at the output rate instead.
+when the source stalls longer than ``stall_timeout`` or fails (raises anything), or a
+stamp raises, the sinks receive the labelled slate at the output rate instead.
+
+Sinks are isolated: a sink that raises is reported and left out from then on while the
+others go on; during ``run()`` every sink that is not ``live`` (recordings, the frame log)
+takes its frames on its own thread through a bounded queue (:mod:`overlay.sinks.worker`),
+so its slowness never delays the live output.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -23,6 +29,7 @@ from overlay.errors import FrameFormatError, OverlayError, SourceError, StampErr
 from overlay.frames import BGRImage, Frame, StampedFrame
 from overlay.session import Session
 from overlay.sinks.base import FrameSink
+from overlay.sinks.worker import FramePool, SharedFrame, SinkWorker, queue_frames
 from overlay.slate import render_slate
 from overlay.sources.base import FrameSource
 from overlay.stamps import Stamp, StampChain, default_stamps
@@ -172,6 +179,15 @@ class Pipeline(Closing):
         self.recorder = StatsRecorder()
         self._stamp_errors = 0
         self._closed = False
+        self._live = [bool(getattr(s, "live", False)) for s in self.sinks]
+        self._workers: list[SinkWorker | None] = []  # while run() runs
+        self._last_workers: list[SinkWorker | None] = []
+        self._pool = FramePool((h, w, 3))
+        self._failed: dict[int, BaseException] = {}
+        self._fail_lock = threading.Lock()
+        #: Exceptions other than SourceError that the source raised (each sent the slate).
+        self.source_errors = 0
+        self.source_failure: BaseException | None = None
 
     # -- one frame -------------------------------------------------------------------
     def step(self) -> StampedFrame | None:
@@ -188,12 +204,16 @@ class Pipeline(Closing):
         except SourceError as exc:
             log.warning("%s", exc)
             return self._emit(None, time.monotonic())
+        except Exception as exc:
+            self._source_raised(exc)
+            return self._emit(None, time.monotonic())
         self.recorder.stage("capture", (time.perf_counter() - t0) * 1e3)
         if frame is None:
             return None
         return self._emit(frame, frame.timestamp)
 
     def _emit(self, src: Frame | None, capture_ts: float) -> StampedFrame:
+        """Stamp and send one frame; ``capture_ts`` is when it left the source (latency)."""
         rec = self.recorder
         clock = time.perf_counter
         t0 = clock()
@@ -212,14 +232,100 @@ class Pipeline(Closing):
                 stamped = self._slate_frame(capture_ts)
         else:
             stamped = self._slate_frame(capture_ts)
-        for name, sink in zip(self._sink_names, self.sinks, strict=True):
+        shared: SharedFrame | None = None
+        workers = self._workers
+        for i, sink in enumerate(self.sinks):
+            if i in self._failed:
+                continue
+            worker = workers[i] if workers else None
+            if worker is not None:
+                if shared is None:
+                    tc = clock()
+                    shared = SharedFrame(stamped, self._pool)
+                    rec.stage("copy for sink threads", (clock() - tc) * 1e3)
+                worker.offer(shared)
+                continue
             ts = clock()
-            sink.send(stamped)
-            rec.stage(name, (clock() - ts) * 1e3)
+            try:
+                sink.send(stamped)
+            except Exception as exc:
+                self._sink_failed(sink, exc)
+                continue
+            rec.stage(self._sink_names[i], (clock() - ts) * 1e3)
+        if shared is not None:
+            shared.release()
         rec.stage("total", (clock() - t0) * 1e3)
         rec.frame_sent(capture_ts, stamped.slate)
         self._n += 1
         return stamped
+
+    def _sink_failed(self, sink: FrameSink, exc: BaseException) -> None:
+        """Leave a failed sink out from now on (any thread); stop when none is left."""
+        i = self.sinks.index(sink)
+        with self._fail_lock:
+            if i in self._failed:
+                return
+            self._failed[i] = exc
+            # companions (the frame log) only record what the outputs get
+            left = sum(
+                1
+                for j, s in enumerate(self.sinks)
+                if j not in self._failed and not getattr(s, "companion", False)
+            )
+        what = str(exc) if isinstance(exc, OverlayError) else f"{type(exc).__name__}: {exc}"
+        self._tell_companions(f"{self._sink_names[i]} failed at frame {self._n}: {what}")
+        if left:
+            log.error(
+                "%s failed at frame %d: %s; the other sinks go on",
+                self._sink_names[i],
+                self._n,
+                what,
+            )
+        else:
+            log.error(
+                "%s failed at frame %d: %s; no output left, stopping",
+                self._sink_names[i],
+                self._n,
+                what,
+            )
+            self._stop.set()
+
+    def _tell_companions(self, line: str) -> None:
+        """Companion sinks (the frame log) note failures for the session's record."""
+        for sink in self.sinks:
+            note = getattr(sink, "note_failure", None)
+            if note is not None and getattr(sink, "companion", False):
+                note(line)
+
+    def _source_raised(self, exc: BaseException) -> None:
+        """Any exception but SourceError from the source: counted, logged once a streak."""
+        self.source_errors += 1
+        self._tell_companions(
+            f"source {getattr(self.source, 'spec', '?')} raised {type(exc).__name__} at "
+            f"frame {self._n}: {exc}; slate sent"
+        )
+        if self.source_failure is None:
+            self.source_failure = exc
+        log.error(
+            "%s raised %s: %s; sending the slate and retrying",
+            getattr(self.source, "spec", "the source"),
+            type(exc).__name__,
+            exc,
+        )
+
+    def failures(self) -> list[str]:
+        """One line for each part that failed during the session (empty: none did)."""
+        lines = []
+        for i, exc in sorted(self._failed.items()):
+            what = str(exc) if isinstance(exc, OverlayError) else f"{type(exc).__name__}: {exc}"
+            lines.append(f"{self._sink_names[i]} failed: {what}")
+        if self.source_failure is not None:
+            exc = self.source_failure
+            lines.append(
+                f"source {getattr(self.source, 'spec', '?')} raised {type(exc).__name__}: {exc} "
+                f"({self.source_errors} times; the slate was sent meanwhile)"
+            )
+        return lines
 
     def _slate_frame(self, capture_ts: float) -> StampedFrame:
         np.copyto(self._out, self._slate)
@@ -243,7 +349,43 @@ class Pipeline(Closing):
 
     def stats(self) -> Stats:
         """A snapshot of the statistics (any thread)."""
-        return self.recorder.snapshot()
+        sinks: dict[str, dict[str, object]] = {}
+        workers = self._workers or self._last_workers
+        for i, name in enumerate(self._sink_names):
+            worker = workers[i] if workers else None
+            failed = self._failed.get(i)
+            sinks[name.removeprefix("sink:")] = {
+                "threaded": worker is not None,
+                "dropped": worker.dropped if worker else 0,
+                "failed": None if failed is None else str(failed) or type(failed).__name__,
+            }
+        return dataclasses.replace(
+            self.recorder.snapshot(), sinks=sinks, source_errors=self.source_errors
+        )
+
+    def _start_workers(self, pace: bool) -> None:
+        # Unpaced runs (measurements, file to file) wait for every sink: nothing is late.
+        capacity = queue_frames(self.session.size, self.session.fps)
+        self._workers = [
+            None
+            if live
+            else SinkWorker(
+                sink,
+                f"{name} (own thread)",
+                capacity,
+                self.recorder.stage,
+                self._sink_failed,
+                block=not pace,
+            )
+            for sink, name, live in zip(self.sinks, self._sink_names, self._live, strict=True)
+        ]
+
+    def _stop_workers(self) -> None:
+        workers, self._workers = self._workers, []
+        self._last_workers = workers
+        for worker in workers:
+            if worker is not None:
+                worker.close()
 
     def run(
         self,
@@ -260,6 +402,13 @@ class Pipeline(Closing):
         """
         self._stop.clear()
         self.source.open()
+        self._start_workers(pace)
+        try:
+            return self._run(frames, seconds, pace)
+        finally:
+            self._stop_workers()
+
+    def _run(self, frames: int | None, seconds: float | None, pace: bool) -> Stats:
         if getattr(self.source, "on_demand", False):
             self.recorder.start()
             self._loop_on_demand(frames, seconds, pace)
@@ -303,10 +452,11 @@ class Pipeline(Closing):
         period = 1.0 / self.session.fps
         start = time.monotonic()
         # Wait briefly for the first frame so a healthy source does not start on the slate.
+        queued = isinstance(feed, _Fifo)
         last = feed.take(stall)
         last_new = time.monotonic()
         if last is not None:
-            self._emit(last, last.timestamp)
+            self._emit(last, self._left_source(last, last_new, queued))
         next_tick = time.monotonic() + period
         while not self._stop.is_set() and not fatal:
             if frames is not None and self._n >= frames:
@@ -327,22 +477,33 @@ class Pipeline(Closing):
             if new is not None:
                 last, last_new = new, now
                 self.recorder.dropped = feed.dropped
-                self._emit(new, new.timestamp)
+                self._emit(new, self._left_source(new, now, queued))
                 continue
             if ended.is_set() and (isinstance(feed, _Latest) or feed.empty()):
                 return
             if last is not None and pace and now - last_new <= stall:
-                self._emit(last, last.timestamp)  # repeat the newest frame; keeps the rate
+                self._emit(last, now)  # repeat the newest frame; keeps the rate
             elif now - last_new > stall or last is None:
                 self._emit(None, now)
+
+    def _left_source(self, frame: Frame, taken: float, queued: bool) -> float:
+        """When ``frame`` left the source: read for a live one; taken from the queue for a
+        queued one (its wait there is read-ahead, reported apart from the latency)."""
+        if not queued:
+            return frame.timestamp
+        self.recorder.stage_read_ahead((taken - frame.timestamp) * 1e3)
+        return taken
 
     def _loop_on_demand(self, frames: int | None, seconds: float | None, pace: bool) -> None:
         """Sources that draw frames when asked: one read per tick on this thread, no queue.
 
-        Such a source has nothing to wait for, so an error from it ends the run.
+        An exception from such a source (other than a final SourceError of a source that
+        is not restartable) sends the slate for that tick; the source is opened again at
+        most once a second.
         """
         period = 1.0 / self.session.fps
         start = next_tick = time.monotonic()
+        retry_at = 0.0
         while not self._stop.is_set():
             if frames is not None and self._n >= frames:
                 return
@@ -354,11 +515,30 @@ class Pipeline(Closing):
                     return
                 next_tick = max(next_tick + period, time.monotonic() - period)
             t0 = time.perf_counter()
-            frame = self.source.read()
+            try:
+                frame = self.source.read()
+            except FrameFormatError:
+                raise
+            except Exception as exc:
+                if isinstance(exc, SourceError):
+                    if not getattr(self.source, "restartable", False):
+                        raise  # a failure it reports as final ends the run (as a file's end)
+                    log.warning("%s; sending the slate and retrying", exc)
+                else:
+                    self._source_raised(exc)
+                self._emit(None, time.monotonic())
+                if time.monotonic() >= retry_at:
+                    retry_at = time.monotonic() + 1.0
+                    try:
+                        self.source.close()
+                        self.source.open()
+                    except Exception as again:
+                        log.debug("retry failed: %s", again)
+                continue
             self.recorder.stage("capture", (time.perf_counter() - t0) * 1e3)
             if frame is None:
                 return
-            self._emit(frame, frame.timestamp)
+            self._emit(frame, time.monotonic())  # it left the source just now
 
     def _capture(
         self,
@@ -393,9 +573,20 @@ class Pipeline(Closing):
                 except SourceError as again:
                     log.debug("retry failed: %s", again)
                 continue
-            except Exception as exc:  # a bug in a source: stop the run, keep the message
-                fatal.append(exc)
-                return
+            except Exception as exc:  # a bug in a source: a failure like any other
+                if not failing:
+                    self._source_raised(exc)
+                    failing = True
+                else:
+                    self.source_errors += 1
+                if stop.wait(1.0):
+                    return
+                try:
+                    src.close()
+                    src.open()
+                except Exception as again:
+                    log.debug("retry failed: %s", again)
+                continue
             if frame is None:
                 ended.set()
                 return

@@ -58,6 +58,7 @@ class RunSettings:
         faces: the face tag and the banner's face avoidance.
         policy: an operator's policy the session is held to (refused before anything
             opens if outside it; its SHA-256 goes into the manifest).
+        record_quality: x264 CRF of .mp4 recordings (None: the default).
     """
 
     source: str | None = None
@@ -77,6 +78,7 @@ class RunSettings:
     provenance: bool = True
     faces: FaceSettings = field(default_factory=FaceSettings)
     policy: OperatorPolicy | None = None
+    record_quality: int | None = None
 
     def source_options(self) -> SourceOptions:
         return SourceOptions(
@@ -94,7 +96,7 @@ class RunSettings:
             session=session,
             device=self.device,
             backend=self.backend,
-            extra={"mirror": self.mirror},
+            extra={"mirror": self.mirror, "record_quality": self.record_quality},
         )
 
 

@@ -29,6 +29,7 @@ class LatestFrameSink(BaseSink):
     """
 
     spec = "app preview"
+    live = True
 
     def __init__(self, size: tuple[int, int], notify: Callable[[], None] | None = None) -> None:
         super().__init__(size)

@@ -102,6 +102,8 @@ def _main(args_list: list[str]) -> int:
         return EXIT_ERROR
     handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("overlay: %(message)s"))
+    handler.addFilter(_ours_or_serious)
+    _quiet_other_libraries()
     root = logging.getLogger()
     old_level = root.level
     root.addHandler(handler)
@@ -123,6 +125,23 @@ def _main(args_list: list[str]) -> int:
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)
+
+
+def _ours_or_serious(record: logging.LogRecord) -> bool:
+    """overlay's own lines at every level; other libraries' only from WARNING up."""
+    name = record.name
+    return name == "overlay" or name.startswith("overlay.") or record.levelno >= logging.WARNING
+
+
+def _quiet_other_libraries() -> None:
+    """Other libraries' chatter, silenced at its source; their errors still show.
+
+    matplotlib (imported by MediaPipe) warns "building the font cache" on a first run;
+    absl's Python logger repeats MediaPipe's start-up notes. (MediaPipe's C++ logging is
+    turned down where it is imported: overlay.faces.detector.)
+    """
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)
+    logging.getLogger("absl").setLevel(logging.ERROR)
 
 
 class _StderrHandler(logging.StreamHandler[TextIO]):

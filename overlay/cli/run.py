@@ -25,6 +25,8 @@ from overlay.faces import FaceSettings
 from overlay.operator_policy import find_policy
 from overlay.pipeline import Pipeline
 from overlay.runner import RunSettings, open_pipeline
+from overlay.sinks.encode import DEFAULT_QUALITY, check_quality
+from overlay.sinks.file import FileSink
 
 __all__ = ["add_parser", "run", "settings_from_args"]
 
@@ -53,7 +55,15 @@ def add_parser(sub: Any) -> None:
         "--sink",
         metavar="K",
         action="append",
-        help="vcam | file:PATH.mp4 | preview | null (repeatable)",
+        help="vcam | file:PATH.mp4 (H.264) | file:PATH.mkv (FFV1, lossless) | pipe: (raw "
+        "BGR on stdout) | preview | null (repeatable)",
+    )
+    p.add_argument(
+        "--record-quality",
+        type=int,
+        metavar="CRF",
+        help=f"H.264 quality of .mp4 recordings, 0 (lossless) to 51 (smallest); default "
+        f"{DEFAULT_QUALITY} (visually lossless; the invisible watermark keeps its strength)",
     )
     add_output_options(p)
     # None tells "not given" from "given as the default", so a policy can move only defaults.
@@ -114,6 +124,13 @@ def _check_limits(args: argparse.Namespace) -> None:
         raise ConfigError(f"--frames {args.frames} must be 1 or more")
     if args.seconds is not None and not args.seconds > 0:
         raise ConfigError(f"--seconds {args.seconds} must be more than 0")
+    if args.record_quality is not None:
+        check_quality(args.record_quality)
+    if args.json and any(s.split(":", 1)[0] == "pipe" for s in args.sink or ()):
+        raise ConfigError(
+            "--json prints to stdout, which carries the frames with --sink pipe:; drop "
+            "--json (the statistics go to stderr)"
+        )
 
 
 def _given(args: argparse.Namespace) -> frozenset[str]:
@@ -151,6 +168,7 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
         digital_source_type=args.digital_source_type,
         faces=FaceSettings(tag=not args.no_face_tag, model=args.face_model),
         policy=policy,
+        record_quality=args.record_quality,
     )
     if policy is None:
         return settings
@@ -160,27 +178,44 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
 
 
 @contextlib.contextmanager
-def _stop_on_signals(pipeline: Pipeline) -> Iterator[None]:
-    """Ctrl-C / SIGTERM end the run cleanly (recordings are finished, devices released)."""
+def _stop_on_signals(held: list[Pipeline]) -> Iterator[None]:
+    """Ctrl-C / SIGTERM end the run cleanly (recordings are finished, devices released).
+
+    Installed before the pipeline opens and kept until it has closed: before the session
+    runs a signal interrupts the start-up (exit 130); during it, it stops the session;
+    while the session finishes (recordings signed, the log ended), further signals are
+    acknowledged and ignored, so the files are never left half-finished.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    signals: list[int] = []
 
     def handler(signum: int, frame: object) -> None:
-        log.info("stopping")
-        pipeline.stop()
+        signals.append(signum)
+        if not held:
+            raise KeyboardInterrupt
+        if len(signals) == 1:
+            log.info("stopping")
+            held[0].stop()
+        elif len(signals) == 2:
+            log.info("still finishing the recordings and the session log; one moment")
 
     old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
         for s, h in old.items():
-            signal.signal(s, h)
+            # Once a stop was asked the process is on its way out: it still prints the
+            # statistics, and a further signal must not turn that into a kill.
+            signal.signal(s, signal.SIG_IGN if signals else h)
 
 
 def run(args: argparse.Namespace) -> int:
     _check_limits(args)
-    with open_pipeline(settings_from_args(args)) as pipeline:
+    held: list[Pipeline] = []
+    with _stop_on_signals(held), open_pipeline(settings_from_args(args)) as pipeline:
+        held.append(pipeline)
         s = pipeline.session
         log.info(
             "session %s: %s -> %s at %dx%d, %g fps",
@@ -191,15 +226,34 @@ def run(args: argparse.Namespace) -> int:
             s.height,
             s.fps,
         )
-        with _stop_on_signals(pipeline):
-            stats = pipeline.run(frames=args.frames, seconds=args.seconds, pace=not args.no_pace)
+        stats = pipeline.run(frames=args.frames, seconds=args.seconds, pace=not args.no_pace)
     files = {}
     for sink in pipeline.sinks:
         recorder = getattr(sink, "recorder", None)
         if recorder is not None:
             files = {"manifest": str(recorder.manifest_path), "log": str(recorder.log_path)}
+    stats = pipeline.stats()  # again: the sinks' final counts, after they closed
+    recordings = [
+        {
+            "file": str(sink.published or sink.partial),
+            "frames": sink.frames,
+            "dropped": sink.dropped,
+            "failed": None if sink.failure is None else str(sink.failure),
+        }
+        for sink in pipeline.sinks
+        if isinstance(sink, FileSink)
+    ]
     if args.json:
-        print(json.dumps({"session_id": s.id, **files, **stats.as_dict()}))
+        print(
+            json.dumps({"session_id": s.id, **files, "recordings": recordings, **stats.as_dict()})
+        )
     else:
         print(stats.format(), file=sys.stderr)
+    failures = pipeline.failures()
+    if failures:
+        # The session ran on; each part that failed says so in one line, and the exit
+        # code tells scripts.
+        for line in failures:
+            print(f"overlay: error: {line}", file=sys.stderr)
+        return 2
     return 0

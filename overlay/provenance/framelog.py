@@ -4,8 +4,10 @@ The log is JSON Lines (``<session>.log.jsonl``), each line canonical JSON:
 
 - ``header`` (seq 0): session id, key id, size, fps, the digest and perceptual-hash methods.
 - ``frames``: the output frame index range ``first..last``, one BLAKE3-128 digest of each
-  frame's full BGR buffer, one 64-bit difference hash of each frame (so a re-encoded copy
-  can be matched to its time), and the indices of slate frames.
+  frame's full BGR buffer (only when the session has a lossless output, where someone can
+  hold those exact bytes: a ``.mkv`` recording, ``pipe:``; otherwise ``digests`` is null:
+  no lossy copy can ever match an exact digest), one 64-bit difference hash of each frame
+  (so a re-encoded copy can be matched to its time), and the indices of slate frames.
 - ``end``: the frame count and end time; written when the session closes cleanly.
 
 Every record carries ``prev`` (SHA-256 of the previous line's bytes) and ``sig`` (Ed25519
@@ -44,6 +46,7 @@ __all__ = [
 
 LOG_FORMAT = "overlay.frame-log/1"
 DIGEST = "blake3-128 over the BGR buffer"
+NO_DIGEST = "none: no lossless output in this session (see phash)"
 PHASH = "dhash-64: every 4th row, INTER_AREA 16x9, grey, INTER_AREA 9x8, left<right"
 
 
@@ -84,6 +87,7 @@ class FrameLog:
         fps: output rate; a record is written every ``round(fps)`` frames or ``interval``
             seconds, whichever comes first.
         interval: the longest time between records, in seconds.
+        exact: keep the BLAKE3 digest of every frame (sessions with a lossless output).
     """
 
     def __init__(
@@ -95,8 +99,10 @@ class FrameLog:
         size: tuple[int, int],
         fps: float,
         interval: float = 1.0,
+        exact: bool = True,
     ) -> None:
         self.path = path
+        self.exact = exact
         self._key = key
         self._every = max(1, round(fps))
         self._interval = interval
@@ -126,7 +132,7 @@ class FrameLog:
                 "key_id": key.key_id,
                 "size": list(size),
                 "fps": fps,
-                "digest": DIGEST,
+                "digest": DIGEST if exact else NO_DIGEST,
                 "phash": PHASH,
                 "utc": utc_now(),
             }
@@ -152,24 +158,25 @@ class FrameLog:
             self._flush_frames()  # a gap: keep every record's range contiguous
             self._first = index
         self._last = index
-        self._digests.append(frame_digest(image))
+        if self.exact:
+            self._digests.append(frame_digest(image))
         self._phashes.append(perceptual_hash(image))
         if slate:
             self._slates.append(index)
         self.frames += 1
-        if len(self._digests) >= self._every or time.monotonic() - self._since >= self._interval:
+        if len(self._phashes) >= self._every or time.monotonic() - self._since >= self._interval:
             self._flush_frames()
 
     def _flush_frames(self) -> None:
         self._since = time.monotonic()
-        if self._first is None or not self._digests:
+        if self._first is None or not self._phashes:
             return
         self._append(
             {
                 "type": "frames",
                 "first": self._first,
                 "last": self._last,
-                "digests": self._digests,
+                "digests": self._digests if self.exact else None,
                 "phash": self._phashes,
                 "slates": self._slates,
                 "utc": utc_now(),

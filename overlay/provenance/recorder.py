@@ -1,9 +1,11 @@
 """One session's provenance: the signed manifest, the frame log, signed recordings.
 
 ``SessionRecorder.start()`` writes the manifest (``status: running``) and opens the frame
-log; ``sink()`` is a FrameSink that logs every stamped frame; ``finalizer_for(file_sink)``
-signs that sink's recording; ``finish()`` closes the log and rewrites the manifest
-(``status: complete``) with the end time, the log's head and each recording's SHA-256.
+log; ``sink()`` is a FrameSink that logs every stamped frame; ``watch(file_sink)`` puts the
+AIGC object in that recording's header and signs it when it finishes; ``finish()`` closes
+the log and rewrites the manifest (``status: complete``) with the end time, the log's head
+and each recording's SHA-256, frames and drops (a recording that failed is listed with its
+error and the partial file that keeps its frames).
 Files: ``data_dir()/sessions/<id>-<start>.manifest.json`` and ``...log.jsonl``.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -30,6 +33,7 @@ from overlay.provenance.recording import RecordingInfo, sign_recording
 from overlay.provenance.signed import seal_document
 from overlay.session import Session
 from overlay.sinks.base import BaseSink
+from overlay.sinks.file import FileSink
 
 __all__ = [
     "MANIFEST_FORMAT",
@@ -98,6 +102,8 @@ class SessionRecorder:
         operator_policy: the operator policy the session was held to (its file, SHA-256
             and bounds), if any.
         key: the signing key (default: the installation's current key).
+        exact_digests: keep each frame's exact BLAKE3 digest in the log (worth it only
+            when an output is lossless; see :mod:`overlay.provenance.framelog`).
     """
 
     def __init__(
@@ -113,8 +119,10 @@ class SessionRecorder:
         likeness_sha256: str | None = None,
         key: SigningKey | None = None,
         operator_policy: dict[str, Any] | None = None,
+        exact_digests: bool = True,
     ) -> None:
         self.session = session
+        self.exact_digests = exact_digests
         self.key = key or load_signing_key()
         self.disclosure = disclosure
         stamp = session.started_utc.strftime("%Y%m%dT%H%M%SZ")
@@ -124,6 +132,8 @@ class SessionRecorder:
         self.aigc = aigc_object(session.id, self.key.key_id)
         self._lock = threading.Lock()
         self._recordings: list[dict[str, Any]] = []
+        self._watched: list[FileSink] = []
+        self._failures: list[str] = []
         self._log: FrameLog | None = None
         self._finished = False
         self._body: dict[str, Any] = {
@@ -175,6 +185,7 @@ class SessionRecorder:
             session_id=self.session.id,
             size=self.session.size,
             fps=self.session.fps,
+            exact=self.exact_digests,
         )
         log.info("session %s: manifest %s", self.session.id, self.manifest_path)
 
@@ -186,38 +197,66 @@ class SessionRecorder:
         """A sink that logs every stamped frame and finishes the session when closed."""
         return ProvenanceSink(self)
 
-    def finalizer_for(self, target: Path, frames: Callable[[], int]) -> Callable[[Path], None]:
-        """A FileSink finalizer: sign the finished file that will be published as ``target``.
+    def watch(self, sink: FileSink) -> None:
+        """Label ``sink``'s recording (AIGC in its header), sign it when it finishes (.mp4:
+        C2PA; .mkv: listed with its SHA-256 only, C2PA has no Matroska binding) and list it
+        in the final manifest, also when it failed."""
+        sink.metadata["AIGC"] = json.dumps(
+            self.aigc, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        sink.finalizers.append(self.finalizer_for(sink))
+        self._watched.append(sink)
 
-        Args:
-            target: the recording's final path (its C2PA title).
-            frames: a callable returning the number of frames recorded.
-        """
+    def finalizer_for(self, sink: FileSink) -> Callable[[Path, Path], None]:
+        """A FileSink finalizer: sign the finished file that will be published as ``final``."""
 
-        def finalize(partial: Path) -> None:
+        def finalize(partial: Path, final: Path) -> None:
             info = RecordingInfo(
                 session_id=self.session.id,
                 digital_source_type=self.disclosure.digital_source_type,
                 aigc=self.aigc,
-                frames=int(frames()),
+                frames=sink.frames,
                 fps=self.session.fps,
                 watermark_key_id=self._watermark_key_id(),
             )
-            sign_recording(partial, info, title=target.name)
+            signed = final.suffix.lower() == ".mp4"
+            if signed:
+                sign_recording(partial, info, title=final.name)
             digest = sha256_file(partial)
             with self._lock:
                 self._recordings.append(
                     {
-                        "file": target.name,
-                        "path": str(target.resolve()),
+                        "file": final.name,
+                        "path": str(final.resolve()),
                         "sha256": digest,
                         "bytes": partial.stat().st_size,
                         "frames": info.frames,
-                        "c2pa": True,
+                        "frames_dropped": sink.dropped,
+                        "c2pa": signed,
                     }
                 )
 
         return finalize
+
+    def note_failure(self, line: str) -> None:
+        """Keep a line about a failed part (the first 100) for the final manifest."""
+        with self._lock:
+            if len(self._failures) < 100:
+                self._failures.append(line)
+
+    def _failed_recordings(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "file": s.partial.name,
+                "path": str(s.partial.resolve()),
+                "frames": s.frames,
+                "frames_dropped": s.dropped,
+                "c2pa": False,
+                "error": str(s.failure),
+            }
+            for s in self._watched
+            if s.failure is not None
+        ]
 
     def _watermark_key_id(self) -> str | None:
         # The watermark stamp makes its key on first use, after the manifest was started.
@@ -243,7 +282,8 @@ class SessionRecorder:
             }
         self._watermark_key_id()
         with self._lock:
-            self._body["recordings"] = list(self._recordings)
+            self._body["recordings"] = [*self._recordings, *self._failed_recordings()]
+            self._body["failures"] = list(self._failures)
         self._body.update(status="complete", ended_utc=utc_now(), frames=frames)
         self._write_manifest()
 
@@ -252,8 +292,12 @@ class ProvenanceSink(BaseSink):
     """Logs every stamped frame into the session's frame log; closing finishes the session.
 
     Put it after the other sinks so their recordings are signed before the manifest is
-    finalised.
+    finalised. It runs on its own thread during ``Pipeline.run()`` (hashing is off the
+    frame's path) and never drops a frame: a full queue makes the pipeline wait.
     """
+
+    overflow = "block"
+    companion = True  # logs what the outputs get; not an output of its own
 
     def __init__(self, recorder: SessionRecorder) -> None:
         super().__init__(recorder.session.size)
@@ -262,6 +306,10 @@ class ProvenanceSink(BaseSink):
 
     def _send(self, frame: StampedFrame) -> None:
         self.recorder.log_frame(frame)
+
+    def note_failure(self, line: str) -> None:
+        """A part of the session failed (a sink, the source); listed in the manifest."""
+        self.recorder.note_failure(line)
 
     def _close(self) -> None:
         self.recorder.finish()

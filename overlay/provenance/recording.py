@@ -2,7 +2,9 @@
 
 ``sign_recording(path, info)`` runs on a finished ``X.partial.mp4`` (a FileSink finalizer):
 
-1. a stream-copy remux (PyAV) that writes the ``AIGC`` JSON as an mp4 metadata tag
+1. a stream-copy remux (PyAV) of the fragmented recording into a plain MP4 with the index
+   first (``+faststart``: ``moov`` before ``mdat``, so a browser plays it while it
+   downloads) that writes the ``AIGC`` JSON as an mp4 metadata tag
    (``moov/udta/meta``, key ``AIGC``; ffprobe and PyAV show it as a format tag);
 2. a C2PA manifest signed with the local certificate (``c2pa.created`` with the IPTC
    digitalSourceType, ``c2pa.watermarked``, a ``c2pa.soft-binding`` assertion naming the
@@ -262,7 +264,7 @@ def _remux_with_aigc(src: Path, dst: Path, aigc: dict[str, str]) -> None:
 
     text = json.dumps(aigc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     # use_metadata_tags: the mp4 muxer writes keys it does not know (AIGC) as mdta tags.
-    options = {"movflags": "use_metadata_tags"}
+    options = {"movflags": "use_metadata_tags+faststart"}
     with av.open(str(src)) as inp, av.open(str(dst), "w", format="mp4", options=options) as out:
         out.metadata["AIGC"] = text
         streams = {}

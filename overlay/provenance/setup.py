@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -97,10 +97,6 @@ def scopes_of(sinks: Sequence[FrameSink]) -> tuple[str, ...]:
     return tuple(sorted(scopes))
 
 
-def _frames_of(sink: FileSink) -> Callable[[], int]:
-    return lambda: sink.frames
-
-
 def start(
     the_plan: Plan,
     session: Session,
@@ -130,11 +126,13 @@ def start(
         consent=the_plan.consent,
         likeness_sha256=the_plan.likeness_sha256,
         operator_policy=policy.summary() if policy is not None else None,
+        # exact digests prove something only where someone can hold the exact frames
+        exact_digests=any(getattr(s, "lossless", False) for s in sinks),
     )
     recorder.start()
     for sink in sinks:
         if isinstance(sink, FileSink):
-            sink.finalizers.append(recorder.finalizer_for(sink.path, _frames_of(sink)))
+            recorder.watch(sink)
     return recorder
 
 

@@ -28,6 +28,7 @@ SINKS: Registry[FrameSink, SinkOptions] = Registry(
         "null": "overlay.sinks.memory:NullSink",
         "memory": "overlay.sinks.memory:MemorySink",
         "preview": "overlay.sinks.preview:PreviewSink",
+        "pipe": "overlay.sinks.pipe:PipeSink",
     },
     "--sink vcam or --sink file:out.mp4",
 )

@@ -52,6 +52,12 @@ class BaseSink(Closing):
     """
 
     spec = "?"
+    #: Live sinks (a virtual camera, a preview) get frames on the pipeline's thread; the
+    #: others on their own thread through a bounded queue (see overlay.sinks.worker).
+    live = False
+    #: What a full queue does to a threaded sink's frame: "drop" it (counted) or "block"
+    #: the pipeline until there is room (for sinks that must see every frame).
+    overflow = "drop"
 
     def __init__(self, size: tuple[int, int]) -> None:
         w, h = size

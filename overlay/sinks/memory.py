@@ -12,6 +12,7 @@ class NullSink(BaseSink):
     """Discards frames; counts them. For measurement."""
 
     spec = "null"
+    live = True
 
     def __init__(self, size: tuple[int, int]) -> None:
         super().__init__(size)
@@ -29,6 +30,8 @@ class MemorySink(BaseSink):
     """Keeps a copy of every frame (up to ``limit``, oldest dropped), with its metadata."""
 
     spec = "memory"
+    live = True
+    lossless = True
 
     def __init__(self, size: tuple[int, int], limit: int | None = None) -> None:
         super().__init__(size)

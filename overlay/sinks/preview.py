@@ -19,6 +19,7 @@ class PreviewSink(BaseSink):
     """Shows every frame in a window. Mirroring applies to this window, never to the output."""
 
     spec = "preview"
+    live = True
 
     def __init__(
         self, size: tuple[int, int], mirror: bool = False, title: str = "overlay preview"

@@ -32,6 +32,8 @@ class VirtualCameraSink(BaseSink):
     pyvirtualcam converts each frame to the device's 4:2:0 YUV format.
     """
 
+    live = True
+
     def __init__(
         self,
         size: tuple[int, int],

@@ -115,7 +115,7 @@ def test_recording_interrupted_by_an_error_is_playable(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "error", "words"),
     [
-        ("out.avi", ConfigError, "not an .mp4 file"),
+        ("out.avi", ConfigError, "not an .mp4 or .mkv file"),
         ("missing/out.mp4", SinkError, "does not exist"),
     ],
 )
@@ -134,18 +134,21 @@ def test_an_existing_recording_is_never_overwritten(tmp_path: Path) -> None:
 
 
 def test_finalizers_run_on_the_finished_file_before_it_is_published(tmp_path: Path) -> None:
-    seen: list[tuple[str, bool, int]] = []
+    seen: list[tuple[str, str, bool, int]] = []
     out = tmp_path / "fin.mp4"
 
-    def finalize(path: Path) -> None:
+    def finalize(path: Path, final: Path) -> None:
         cap = cv2.VideoCapture(str(path))
-        seen.append((path.name, out.exists(), int(cap.get(cv2.CAP_PROP_FRAME_COUNT))))
+        n = 0
+        while cap.read()[0]:
+            n += 1
         cap.release()
+        seen.append((path.name, final.name, out.exists(), n))
 
     session = Session(size=SIZE, fps=30)
     sink = FileSink(out, SIZE, 30, finalizers=[finalize])
     with Pipeline(SyntheticSource(SIZE, 30), [sink], session=session) as p:
         for _ in range(5):
             p.step()
-    assert seen == [("fin.partial.mp4", False, 5)]
+    assert seen == [("fin.partial.mp4", "fin.mp4", False, 5)]
     assert out.exists()

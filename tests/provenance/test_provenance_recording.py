@@ -277,3 +277,91 @@ def test_provenance_report_ties_file_manifest_and_log(
     assert not given["watermark_session"]["valid"]
     nothing = provenance_report(None)
     assert not nothing["c2pa"]["valid"] and not nothing["manifest"]["valid"]
+
+
+def _top_boxes(path: Path) -> list[bytes]:
+    data, names, off = path.read_bytes(), [], 0
+    while off + 8 <= len(data):
+        size = int.from_bytes(data[off : off + 4], "big")
+        names.append(data[off + 4 : off + 8])
+        off += max(size, 8)
+    return names
+
+
+def test_signed_recording_is_h264_high_with_the_index_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import av
+
+    info = _run(tmp_path, capsys, "--frames", "45", "--size", "320x240")
+    out = tmp_path / "x.mp4"
+    with av.open(str(out)) as c:
+        v = c.streams.video[0]
+        assert (v.codec_context.name, v.codec_context.profile) == ("h264", "High")
+        assert v.codec_context.pix_fmt == "yuv420p" and v.average_rate == 30
+        assert sum(1 for _ in c.decode(v)) == 45
+    boxes = _top_boxes(out)
+    # signing remuxed the fragmented recording into one plain, +faststart file
+    assert boxes.index(b"moov") < boxes.index(b"mdat") and b"moof" not in boxes
+    assert check_c2pa(out, info["manifest"])["valid"]
+    (rec,) = check_session(info["session_id"])["manifest"]["body"]["recordings"]
+    assert rec["frames"] == 45 and rec["frames_dropped"] == 0 and rec["c2pa"] is True
+
+
+def test_lossless_mkv_frames_match_the_log_digests_exactly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import av
+
+    from overlay.provenance.framelog import frame_digest
+
+    out = tmp_path / "x.mkv"
+    args = ["--sink", f"file:{out}", "--no-pace", "--json", "--frames", "20", "--size", "160x120"]
+    code = main(["run", "--source", "synthetic", "--no-face-tag", *args])
+    info = json.loads(capsys.readouterr().out)
+    assert code == 0
+    with av.open(str(out)) as c:
+        digests = [frame_digest(f.to_ndarray(format="bgr24")) for f in c.decode(video=0)]
+        assert json.loads(c.metadata["AIGC"])["ProduceID"] == info["session_id"]
+    logged = [
+        d
+        for line in Path(info["log"]).read_text().splitlines()
+        if json.loads(line)["type"] == "frames"
+        for d in json.loads(line)["digests"]
+    ]
+    assert digests == logged and len(digests) == 20
+    (rec,) = check_session(info["session_id"])["manifest"]["body"]["recordings"]
+    assert rec["file"] == "x.mkv" and rec["c2pa"] is False
+    from overlay.hashing import sha256_file
+
+    assert rec["sha256"] == sha256_file(out)
+    # the twin: an H.264 recording's frames never match exact digests, so a session with
+    # only lossy outputs keeps none (perceptual hashes only); its log is still valid
+    h264 = _run(tmp_path, capsys, "--frames", "5", "--size", "160x120")
+    records = [json.loads(line) for line in Path(h264["log"]).read_text().splitlines()]
+    assert records[0]["digest"].startswith("none")
+    frames = [r for r in records if r["type"] == "frames"]
+    assert frames and all(r["digests"] is None and len(r["phash"]) for r in frames)
+    assert check_log(h264["log"])["valid"]
+
+
+def test_the_frame_log_hashes_off_the_pipeline_thread(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import threading
+
+    from overlay.provenance.framelog import FrameLog
+
+    threads: set[str] = set()
+    real_add = FrameLog.add
+
+    def noting_add(self: FrameLog, *args: Any, **kw: Any) -> None:
+        threads.add(threading.current_thread().name)
+        real_add(self, *args, **kw)
+
+    with mock.patch.object(FrameLog, "add", noting_add):
+        info = _run(tmp_path, capsys, "--frames", "20", "--size", "160x120")
+    assert threads == {"overlay-sink:provenance (own thread)"}
+    assert threading.main_thread().name not in threads
+    # every frame sent is in the log, in order
+    assert check_log(info["log"])["frames"] == 20 == info["frames"]

@@ -1,0 +1,192 @@
+"""Sinks on their own threads: one sink's slowness or error never reaches another.
+
+During ``Pipeline.run()`` every sink that is not ``live`` (recordings, the frame log, any
+sink of the caller's) gets a :class:`SinkWorker`: a thread and a bounded queue. The
+pipeline copies each stamped frame once into a pooled buffer (:class:`SharedFrame`) and
+offers it to every worker; the buffer returns to the pool when the last worker is done.
+A worker whose queue is full either drops the frame (counted, and told to the sink via
+``note_dropped(index)``) or, for sinks that must see every frame (``overflow = "block"``:
+the frame log), makes the pipeline wait.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from overlay.frames import BGRImage, StampedFrame
+from overlay.sinks.base import FrameSink
+
+__all__ = ["FramePool", "SharedFrame", "SinkWorker", "queue_frames"]
+
+log = logging.getLogger(__name__)
+
+#: The memory one worker's queue may hold (frames of the output size).
+QUEUE_BYTES = 96 * 1024 * 1024
+
+
+def queue_frames(size: tuple[int, int], fps: float) -> int:
+    """How many frames a worker's queue holds: about a second, within QUEUE_BYTES."""
+    w, h = size
+    by_memory = QUEUE_BYTES // max(1, w * h * 3)
+    return int(max(4, min(round(fps), by_memory)))
+
+
+#: Niceness added to sink threads (and the encoder threads they start, which inherit it).
+NICE = 10
+
+
+def _lower_priority() -> None:
+    """On a busy machine the frame's path (the pipeline thread) gets the CPU first: the
+    recording can wait, its queue absorbs it. Linux sets niceness per thread."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + NICE))
+    except OSError as exc:
+        log.debug("could not lower the priority of %s: %s", threading.current_thread().name, exc)
+
+
+class FramePool:
+    """Output-sized buffers, made on demand and reused (no full-frame allocation per frame)."""
+
+    def __init__(self, shape: tuple[int, int, int]) -> None:
+        self._shape = shape
+        self._free: list[BGRImage] = []
+        self._lock = threading.Lock()
+        self.made = 0
+
+    def take(self) -> BGRImage:
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+            self.made += 1
+        return np.empty(self._shape, np.uint8)
+
+    def give(self, buffer: BGRImage) -> None:
+        with self._lock:
+            self._free.append(buffer)
+
+
+class SharedFrame:
+    """One copy of a stamped frame, shared by the workers it was offered to."""
+
+    __slots__ = ("_lock", "_pool", "_users", "frame")
+
+    def __init__(self, frame: StampedFrame, pool: FramePool) -> None:
+        self.frame = frame.copy_into(pool.take())
+        self._pool = pool
+        self._users = 1  # the pipeline's own hold, released after offering
+        self._lock = threading.Lock()
+
+    def hold(self) -> None:
+        with self._lock:
+            self._users += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            done = self._users == 0
+        if done:
+            self._pool.give(self.frame.image)
+
+
+class SinkWorker:
+    """Sends frames to one sink on its own thread, through a bounded queue.
+
+    Args:
+        sink: the sink.
+        name: its name in the statistics.
+        capacity: frames the queue holds.
+        record: called with (stage name, ms) for each frame sent.
+        on_error: called once, from the worker thread, when the sink raises.
+        block: never drop: a full queue makes ``offer`` wait (unpaced runs, where no one
+            waits for the output, and sinks with ``overflow = "block"``).
+    """
+
+    def __init__(
+        self,
+        sink: FrameSink,
+        name: str,
+        capacity: int,
+        record: Callable[[str, float], None],
+        on_error: Callable[[FrameSink, BaseException], None],
+        *,
+        block: bool = False,
+    ) -> None:
+        self.sink = sink
+        self.name = name
+        self.capacity = capacity
+        self.block = block or getattr(sink, "overflow", "drop") == "block"
+        self.dropped = 0
+        self.sent = 0
+        self.deepest = 0
+        self.failed: BaseException | None = None
+        self._record = record
+        self._on_error = on_error
+        self._items: collections.deque[SharedFrame | None] = collections.deque()
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name=f"overlay-{name}", daemon=True)
+        self._thread.start()
+
+    def offer(self, shared: SharedFrame) -> bool:
+        """Queue the frame; False when it was dropped (queue full) or the sink has failed."""
+        if self.failed is not None:
+            return False
+        with self._cond:
+            while self.block and len(self._items) >= self.capacity and self.failed is None:
+                self._cond.wait(0.1)
+            if len(self._items) >= self.capacity or self.failed is not None:
+                dropped = self.failed is None
+            else:
+                shared.hold()
+                self._items.append(shared)
+                self.deepest = max(self.deepest, len(self._items))
+                self._cond.notify_all()
+                return True
+        if dropped:
+            self.dropped += 1
+            note = getattr(self.sink, "note_dropped", None)
+            if note is not None:
+                note(shared.frame.index)
+        return False
+
+    def _run(self) -> None:
+        if not self.block:  # a sink the pipeline may wait for keeps its priority
+            _lower_priority()
+        while True:
+            with self._cond:
+                while not self._items:
+                    self._cond.wait()
+                item = self._items.popleft()
+                self._cond.notify_all()
+            if item is None:
+                return
+            try:
+                if self.failed is None:
+                    t0 = time.perf_counter()
+                    self.sink.send(item.frame)
+                    self._record(self.name, (time.perf_counter() - t0) * 1e3)
+                    self.sent += 1
+            except Exception as exc:
+                self.failed = exc
+                self._on_error(self.sink, exc)
+            finally:
+                item.release()
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Send what is queued, then end the thread (the sink itself stays open)."""
+        with self._cond:
+            self._items.append(None)
+            self._cond.notify_all()
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.warning("%s did not finish its queue within %.0f s", self.name, timeout)

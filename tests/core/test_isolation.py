@@ -1,0 +1,249 @@
+"""One part's fault never stops or slows another: sinks that raise or crawl, sources that
+raise anything."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+import pytest
+
+from overlay.cli import main
+from overlay.frames import BGRImage, StampedFrame
+from overlay.pipeline import Pipeline
+from overlay.session import Session
+from overlay.sinks.base import BaseSink
+from overlay.sinks.memory import MemorySink
+from overlay.sources.base import BaseSource
+from overlay.sources.synthetic import SyntheticSource
+
+SIZE = (320, 180)
+
+
+class Faulty(BaseSink):
+    """Raises at frame ``at`` (once); ``live`` picks the pipeline thread or its own."""
+
+    def __init__(self, at: int, live: bool) -> None:
+        super().__init__(SIZE)
+        self.at, self.live, self.got = at, live, 0
+        self.spec = f"faulty-{'live' if live else 'threaded'}"
+
+    def _send(self, frame: StampedFrame) -> None:
+        if frame.index == self.at:
+            raise RuntimeError("injected sink fault")
+        self.got += 1
+
+
+class Slow(BaseSink):
+    """Takes 200 ms per frame, on its own thread."""
+
+    spec = "slow"
+
+    def __init__(self) -> None:
+        super().__init__(SIZE)
+        self.got = 0
+        self.ms: list[float] = []
+
+    def _send(self, frame: StampedFrame) -> None:
+        time.sleep(0.2)
+        self.got += 1
+
+
+@pytest.mark.parametrize("live", [True, False], ids=["live sink raises", "threaded sink raises"])
+def test_a_sink_that_raises_is_left_out_and_the_others_go_on(live: bool) -> None:
+    session = Session(size=SIZE, fps=30)
+    faulty, memory = Faulty(5, live), MemorySink(SIZE)
+    with Pipeline(SyntheticSource(SIZE, 30), [faulty, memory], session=session) as p:
+        p.run(frames=40, pace=False)
+        stats = p.stats()
+    assert len(memory.images) == 40 == p.frames_sent
+    assert faulty.got == 5  # frames 0-4; never sent to again after it raised
+    (line,) = p.failures()
+    assert faulty.spec in line and "RuntimeError: injected sink fault" in line
+    assert "injected" in str(stats.sinks[faulty.spec]["failed"])
+    assert stats.sinks["memory"]["failed"] is None
+    # the twin: a sink that never reaches its fault leaves no failure
+    healthy = Faulty(10_000, live)
+    with Pipeline(SyntheticSource(SIZE, 30), [healthy], session=session) as p:
+        p.run(frames=10, pace=False)
+    assert p.failures() == [] and healthy.got == 10
+
+
+def test_a_failed_live_output_leaves_the_recording_whole(tmp_path: Path) -> None:
+    """The virtual camera goes away: the recording still gets every frame."""
+    import av
+
+    from overlay.sinks.file import FileSink
+
+    session = Session(size=SIZE, fps=30)
+    camera, recording = Faulty(3, True), FileSink(tmp_path / "x.mp4", SIZE, 30)
+    with Pipeline(SyntheticSource(SIZE, 30), [camera, recording], session=session) as p:
+        p.run(frames=30, pace=False)  # unpaced: the recording is waited for, never drops
+    assert recording.frames == 30 and recording.dropped == 0 and camera.got == 3
+    with av.open(str(tmp_path / "x.mp4")) as c:
+        assert sum(1 for _ in c.decode(video=0)) == 30
+    (line,) = p.failures()
+    assert "faulty-live" in line
+
+
+def test_step_isolates_sinks_too() -> None:
+    session = Session(size=SIZE, fps=30)
+    faulty, memory = Faulty(2, True), MemorySink(SIZE)
+    with Pipeline(SyntheticSource(SIZE, 30), [faulty, memory], session=session) as p:
+        for _ in range(6):
+            p.step()
+    assert len(memory.images) == 6 and faulty.got == 2 and len(p.failures()) == 1
+
+
+def test_when_every_sink_failed_the_run_stops() -> None:
+    session = Session(size=SIZE, fps=30)
+    faulty = Faulty(3, True)
+    with Pipeline(SyntheticSource(SIZE, 30), [faulty], session=session) as p:
+        p.run(frames=1000, pace=False)
+    assert p.frames_sent == 4 and len(p.failures()) == 1
+
+
+def test_a_slow_sink_does_not_slow_the_live_output() -> None:
+    """A sink taking 200 ms a frame (5 fps) next to a live sink in a paced 30 fps run."""
+    session = Session(size=SIZE, fps=30)
+    slow, memory = Slow(), MemorySink(SIZE)
+    with Pipeline(SyntheticSource(SIZE, 30), [slow, memory], session=session) as p:
+        p.run(frames=90, pace=True)
+        stats = p.stats()
+    # The live sink got every frame; the slow one what it could (its queue of a second is
+    # sent before it closes), the rest counted.
+    assert len(memory.images) == 90 == p.frames_sent
+    dropped = stats.sinks["slow"]["dropped"]
+    assert isinstance(dropped, int) and dropped > 0 and slow.got + dropped == 90
+    # The pipeline's own time per frame stays far below the slow sink's.
+    slow_ms = stats.stage_ms["sink:slow (own thread)"][0]
+    assert slow_ms >= 200
+    assert stats.latency_ms[1] < slow_ms / 2
+    # the twin: on the pipeline's thread (live), the same sink sets everyone's pace
+    crawling = Slow()
+    crawling.live = True
+    memory2 = MemorySink(SIZE)
+    with Pipeline(SyntheticSource(SIZE, 30), [crawling, memory2], session=session) as p:
+        p.run(frames=4, pace=True)
+        assert p.stats().latency_ms[0] >= 200
+
+
+class Raising(BaseSource):
+    """A queued source that raises ``exc`` on reads ``bad`` (a set of read numbers)."""
+
+    spec = "raising"
+    live = False
+
+    def __init__(self, bad: set[int], exc: BaseException) -> None:
+        super().__init__()
+        self.bad, self.exc, self.reads, self.opens = bad, exc, 0, 0
+
+    def _open(self) -> None:
+        self.opens += 1
+
+    def _read(self) -> BGRImage | None:
+        self.reads += 1
+        if self.reads in self.bad:
+            raise self.exc
+        return np.full((SIZE[1], SIZE[0], 3), 90, np.uint8)
+
+
+def test_a_source_raising_anything_gives_the_slate_then_is_retried(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    session = Session(size=SIZE, fps=30)
+    source = Raising({4}, RuntimeError("injected source bug"))
+    memory = MemorySink(SIZE)
+    with Pipeline(source, [memory], session=session, stall_timeout=0.2) as p:
+        p.run(frames=60, pace=True)
+        stats = p.stats()
+    assert p.frames_sent == 60  # not an end
+    assert stats.slates > 0 and any(memory.slates) and not all(memory.slates)
+    assert memory.slates[-1] is False  # the source came back
+    assert source.opens >= 2 and stats.source_errors == 1
+    (line,) = p.failures()
+    assert "RuntimeError: injected source bug" in line
+    assert sum("injected source bug" in r.message for r in caplog.records) == 1
+    # the twin: a source that never raises
+    healthy = Raising(set(), RuntimeError("never"))
+    with Pipeline(healthy, [MemorySink(SIZE)], session=session) as p:
+        p.run(frames=10, pace=True)
+        assert p.stats().slates == 0 and p.failures() == []
+
+
+def test_cli_exit_code_says_the_source_raised(capsys: pytest.CaptureFixture[str]) -> None:
+    real = SyntheticSource._read
+    reads = {"n": 0}
+
+    def flaky(self: SyntheticSource) -> BGRImage | None:
+        reads["n"] += 1
+        if reads["n"] in (5, 6, 7):
+            raise ValueError("injected generator bug")
+        return real(self)
+
+    with mock.patch.object(SyntheticSource, "_read", flaky):
+        args = ["--sink", "null", "--frames", "20", "--json", "--size", "320x180"]
+        code = main(["run", "--source", "synthetic", "--no-face-tag", *args])
+    out, err = capsys.readouterr()
+    info = json.loads(out)
+    assert code == 2
+    assert info["frames"] == 20 and info["slates"] == 3 and info["source_errors"] == 3
+    errors = [line for line in err.splitlines() if line.startswith("overlay: error:")]
+    assert len(errors) == 1 and "ValueError: injected generator bug" in errors[0]
+    assert "Traceback" not in err
+    # the session's signed record says it too
+    from overlay.provenance import check_session
+
+    body = check_session(info["session_id"])["manifest"]["body"]
+    assert len(body["failures"]) == 3 and "injected generator bug" in body["failures"][0]
+
+
+def test_workers_finish_their_queues_before_the_sinks_close() -> None:
+    """Every frame queued for a threaded sink reaches it before close()."""
+    closed_with: list[int] = []
+
+    class Counting(BaseSink):
+        spec = "counting"
+
+        def __init__(self) -> None:
+            super().__init__(SIZE)
+            self.got = 0
+
+        def _send(self, frame: StampedFrame) -> None:
+            time.sleep(0.002)
+            self.got += 1
+
+        def _close(self) -> None:
+            closed_with.append(self.got)
+
+    sink = Counting()
+    with Pipeline(SyntheticSource(SIZE, 30), [sink], session=Session(size=SIZE, fps=30)) as p:
+        p.run(frames=50, pace=False)
+    assert closed_with == [50]
+    assert threading.active_count() < 50  # no worker left behind per run
+
+
+def test_read_ahead_of_a_queued_source_is_reported_apart_from_latency(tmp_path: Path) -> None:
+    import cv2
+
+    from overlay.sources.file import FileSource
+
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), np.full((SIZE[1], SIZE[0], 3), 80, np.uint8))
+    session = Session(size=SIZE, fps=30)
+    with Pipeline(FileSource(still, loop=True), [MemorySink(SIZE)], session=session) as p:
+        p.run(frames=30, pace=True)
+        stats = p.stats()
+    assert stats.read_ahead_ms is not None
+    # frames wait about a period per queued frame; the latency counts from the take
+    assert stats.latency_ms[0] < stats.read_ahead_ms[0]
+    assert "read-ahead" in stats.format() and stats.as_dict()["read_ahead_ms"]
+    # the twin: a live source has no read-ahead; its wait for the tick is latency
+    with Pipeline(Raising(set(), RuntimeError()), [MemorySink(SIZE)], session=session) as p:
+        p.source.live = True  # type: ignore[misc]
+        p.run(frames=10, pace=True)
+        assert p.stats().read_ahead_ms is None
