@@ -271,7 +271,7 @@ def report(
             if rows:
                 print(
                     f"| {d} | {c} | {min(r[0] for r in rows):.1f} | {max(r[1] for r in rows)} "
-                    f"| {max(r[2] for r in rows)} |"
+                    f"| {100 * min(r[2] for r in rows):.1f} % |"
                 )
     print()
     print("| stream | bytes without watermark | " + " | ".join(designs) + " |")
