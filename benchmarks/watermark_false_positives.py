@@ -20,7 +20,7 @@ in equal shares (round robin):
   another format must not read as format 2.
 
 A control (``--controls``, default 12) runs the same search on photos marked with the
-public key: they must be detected. ``--max-seconds`` stops early (the table says how many windows were done).
+public key at 1280x720 and scaled to 640x360: they must be detected. ``--max-seconds`` stops early (the table says how many windows were done).
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ from overlay.watermark import Detector, Embedder, Payload, payload_bound
 from overlay.watermark.detect import READS, SEARCH_EVERY
 
 SIZE = (640, 360)
+#: The control's output size (marked there, then scaled to ``SIZE``).
+CONTROL_SIZE = (1280, 720)
 PICTURES = (
     "astronaut", "chelsea", "coffee", "hubble_deep_field", "immunohistochemistry",
     "retina", "rocket", "cat", "colorwheel", "camera", "moon", "page", "text", "coins",
@@ -72,9 +74,11 @@ def _pictures() -> list[BGRImage]:
     return out
 
 
-def _pan(pic: BGRImage, frames: int, rng: np.random.Generator) -> list[BGRImage]:
+def _pan(
+    pic: BGRImage, frames: int, rng: np.random.Generator, size: tuple[int, int] = SIZE
+) -> list[BGRImage]:
     """A pan and zoom over ``pic`` (random zoom, direction and speed), sensor noise."""
-    w, h = SIZE
+    w, h = size
     ih, iw = pic.shape[:2]
     zoom = float(rng.uniform(1.0, 2.5))
     start = rng.uniform(0.0, 1.0, 2)
@@ -89,7 +93,7 @@ def _pan(pic: BGRImage, frames: int, rng: np.random.Generator) -> list[BGRImage]
         x0, y0 = (iw - cw) * fx, (ih - ch) * fy
         sx, sy = w / cw, h / ch
         m = np.array([[sx, 0, -x0 * sx], [0, sy, -y0 * sy]], np.float64)
-        frame = cv2.warpAffine(pic, m, SIZE, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        frame = cv2.warpAffine(pic, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
         if sigma > 0:
             frame = np.clip(frame + rng.normal(0.0, sigma, frame.shape), 0, 255).astype(np.uint8)
         out.append(frame)
@@ -117,11 +121,11 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     pictures = _pictures()
 
-    def photo() -> list[BGRImage]:
+    def photo(size: tuple[int, int] = SIZE) -> list[BGRImage]:
         pic = pictures[int(rng.integers(len(pictures)))]
         if rng.random() < 0.5:
             pic = cv2.flip(pic, 1)
-        return _pan(pic, frames_n, rng)
+        return _pan(pic, frames_n, rng, size)
 
     def flat() -> list[BGRImage]:
         level = int(rng.choice([0, 255, int(rng.integers(1, 255))]))
@@ -205,14 +209,16 @@ def main() -> None:
         if done % 100 == 0:
             print(f"  {done} windows ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     elapsed = time.perf_counter() - t0
-    # The control: the same search finds photos marked with the public key.
+    # The control: the same search finds photos marked with the public key at the
+    # output size and sent at 640x360 (as a call app scales them).
     found = 0
     for _ in range(args.controls):
-        embedder = Embedder(Payload(2, True, _sealed(rng)), SIZE)
+        embedder = Embedder(Payload(2, True, _sealed(rng)), CONTROL_SIZE)
         detector.reset()
         hit = False
-        for k, frame in enumerate(photo(), 1):
-            detector.add(embedder.apply(frame))
+        for k, frame in enumerate(photo(CONTROL_SIZE), 1):
+            sent = cv2.resize(embedder.apply(frame), SIZE, interpolation=cv2.INTER_AREA)
+            detector.add(sent)
             if k in checkpoints:
                 result = detector.detect()
                 hit |= result.detected and result.payload == embedder.payload
@@ -239,7 +245,7 @@ def main() -> None:
     )
     print()
     print(
-        f"Control: {found} of {args.controls} windows of photos marked with the public key detected."
+        f"Control: {found} of {args.controls} windows of photos marked with the public key at {CONTROL_SIZE[0]}x{CONTROL_SIZE[1]}, sent at {SIZE[0]}x{SIZE[1]}, detected."
     )
     reads = READS * len(checkpoints)
     print(
