@@ -122,7 +122,7 @@ def test_frames_are_matched_against_the_log(
 
 
 def _report(**parts: dict | None) -> VerifyReport:  # type: ignore[type-arg]
-    wm = WatermarkReport(detected=True)
+    wm = WatermarkReport(state="payload", detected=True, present=True)
     return VerifyReport("x.png", "image", 64, 64, wm, **parts)  # type: ignore[arg-type]
 
 
@@ -139,5 +139,12 @@ def test_exit_code_rules() -> None:
     assert exit_code(_report(**{**full, "c2pa": bad})) == EXIT_PROVENANCE_FAILED
     assert provenance_failures(_report(**{**full, "c2pa": bad})) == ["c2pa: C2PA validation failed"]
     not_found = _report(**{**full, "c2pa": bad})
-    not_found.watermark.detected = False
+    not_found.watermark.detected = not_found.watermark.present = False
     assert exit_code(not_found) == EXIT_NOT_FOUND
+    # The mark present beyond doubt, its payload unreadable: a disclosure (exit 0), and a
+    # failure only under --strict (no session id to tie it to its records).
+    unread = _report(**full)
+    unread.watermark.detected = False
+    unread.watermark.state = "present"
+    assert exit_code(unread) == EXIT_FOUND
+    assert exit_code(unread, strict=True) == EXIT_PROVENANCE_FAILED
