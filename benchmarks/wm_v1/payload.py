@@ -23,6 +23,9 @@ import numpy.typing as npt
 
 from overlay.session import SESSION_ID_BITS
 
+# The session id is sealed exactly as in format 2.
+from overlay.watermark.payload import open_session_id, seal_session_id
+
 __all__ = [
     "CHECK_BITS",
     "FORMAT_VERSION",
@@ -54,29 +57,6 @@ class Payload:
     version: int
     ai_generated: bool
     sealed_id: str
-
-
-def _round(key: bytes, i: int, half: int) -> int:
-    msg = bytes([i]) + half.to_bytes(2, "big")
-    return int.from_bytes(hmac.new(key, b"overlay-sid" + msg, hashlib.sha256).digest()[:2], "big")
-
-
-def seal_session_id(session_id: str, installation_key: bytes) -> str:
-    """Encrypt an 8-hex-char session id with the installation key (a 32-bit permutation)."""
-    value = int(session_id, 16) & _MASK32
-    left, right = value >> 16, value & 0xFFFF
-    for i in range(4):
-        left, right = right, left ^ _round(installation_key, i, right)
-    return f"{(left << 16) | right:08x}"
-
-
-def open_session_id(sealed_id: str, installation_key: bytes) -> str:
-    """Invert :func:`seal_session_id`."""
-    value = int(sealed_id, 16) & _MASK32
-    left, right = value >> 16, value & 0xFFFF
-    for i in reversed(range(4)):
-        left, right = right ^ _round(installation_key, i, left), left
-    return f"{(left << 16) | right:08x}"
 
 
 def _check(public_key: bytes, head: int) -> int:
