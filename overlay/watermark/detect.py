@@ -61,6 +61,10 @@ MAX_SCALE = 1.14
 #: Whole cells that may have been cut from the top and from the left (a 10 % crop of a
 #: 16:9 picture is 2.4 cells of height and 4.3 of width).
 MAX_SHIFT = (3, 6)
+#: The presence claim's bound per window. A window can also give a false payload (at
+#: most READS x searches x 2**-36: 8.7e-10 for verify's 15 searches); the two add, so
+#: the presence claim gets 1e-10 and a window claims anything falsely <= 1e-9.
+PRESENCE_BOUND = 1e-10
 #: Hypotheses whose payload is read per search: the nominal one and the strongest others.
 READS = 4
 #: Every this many frames, a frame is read under every hypothesis (the others only
@@ -105,7 +109,7 @@ class Detection:
     frames: int
 
 
-def presence_threshold(hypotheses: int, bound: float = 1e-9) -> float:
+def presence_threshold(hypotheses: int, bound: float = PRESENCE_BOUND) -> float:
     """The lattice score at which ``hypotheses`` searched reach ``bound`` without a payload."""
     return math.sqrt(max(0.0, 2.0 * (math.log(hypotheses) - math.log(bound))))
 
@@ -185,7 +189,7 @@ class Detector:
         self,
         public_key: bytes = PUBLIC_KEY,
         *,
-        bound: float = 1e-9,
+        bound: float = PRESENCE_BOUND,
         searches: int = 1,
     ) -> None:
         self.public_key = public_key

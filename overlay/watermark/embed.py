@@ -79,15 +79,15 @@ def cell_grid(width: int, height: int) -> tuple[float, int, int]:
 class Embedder:
     """Embeds one payload into frames of one size, in place.
 
-    Every ``ANALYSE_EVERY`` frames the picture is looked at the way the detector will
-    look at it (cell means): each block's projection is moved to its bit's lattice point
-    (see ``overlay.watermark.layout``), the change spread over its cells in
-    proportion to how much each may take (perceptual masking: ``FLAT_STRENGTH`` on flat
-    cells, the full strength on texture), faded near 0 and 255. A cell's change moves at
-    most ``RATE`` per look, so the mark never changes in one jump. The change is drawn at
-    1/4 size with soft cell edges and upsampled, one band per frame, into two (H, 3W)
-    uint8 planes, the positive and the negative part; every frame adds the one and
-    subtracts the other with saturation (the same change on B, G and R is a change of
+    Every frame whose picture changed is looked at the way the detector will look at it
+    (cell means): each block's projection is moved to its bit's lattice point (see
+    ``overlay.watermark.layout``), the change spread over its cells in proportion to
+    how much each may take (perceptual masking: ``FLAT_STRENGTH`` on flat cells and
+    pixels, the full strength on texture), faded near 0 and 255. A cell's change moves
+    at most ``RATE`` per frame, so the mark never changes in one jump. The change is
+    drawn at 1/4 size with soft cell edges and upsampled into two (H, 3W) uint8 planes,
+    the positive and the negative part; every frame adds the one and subtracts the
+    other with saturation (the same change on B, G and R is a change of
     luma only, which 4:2:0 keeps).
 
     Args:

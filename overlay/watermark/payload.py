@@ -50,7 +50,7 @@ class Payload:
     """A decoded payload.
 
     Attributes:
-        version: the format version (2: chips of height/20, see ``docs/watermark.md``).
+        version: the format version (2: cell pairs of height/24, see ``docs/watermark.md``).
         ai_generated: the AI-generated flag.
         sealed_id: the session id as sealed by the installation key (8 hex chars).
     """
