@@ -7,9 +7,9 @@ A window is ``--frames`` frames (default 4) at 640x360, searched after its first
 last frame (the bounds count both searches; the detector's own presence bound): short
 windows, because the detector's cost is its full geometry search, which it runs on
 every ``SEARCH_EVERY``-th frame (frame 0 of a window); the other frames are read under
-the nominal geometry only. A window counts as a false positive if either search says ``detected`` (a payload passed its
-keyed check) or ``present`` (the lattice score reached the presence threshold). Kinds,
-in equal shares (round robin):
+the nominal geometry only. A window counts as a false positive if either search says
+``detected`` (a payload passed its keyed check) or ``present`` (the lattice score
+reached the presence threshold). Kinds, in equal shares (round robin):
 
 - photos: every bundled scikit-image picture, random zoom, pan, flip and sensor noise;
 - flat: black, white or a random grey, with and without noise;
