@@ -99,13 +99,14 @@ def test_every_frame_is_one_output_frame_at_a_constant_rate(tmp_path: Path) -> N
     assert np.allclose(steps, 1 / 30, atol=1e-3)
 
     # content matches frame by frame (a shifted or duplicated frame would not); luma, as
-    # 4:2:0 alone costs ~3 grey levels of this busy picture's colour
+    # 4:2:0 alone costs ~3 grey levels of this busy picture's colour, and the watermark's
+    # fine per-frame changes cost CRF 18 a little more
     def luma(image: np.ndarray) -> np.ndarray:
         return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.int16)
 
     decoded = decode(out)
     errors = [np.abs(luma(d) - luma(s)).mean() for d, s in zip(decoded, sent.images, strict=True)]
-    assert max(errors) < 2.5
+    assert max(errors) < 3.0
     shifted = np.abs(luma(decoded[10]) - luma(sent.images[11])).mean()
     assert shifted > 2 * max(errors)
 
