@@ -32,6 +32,7 @@ os.environ.setdefault("OVERLAY_CONFIG_DIR", tempfile.mkdtemp(prefix="overlay-ben
 
 from benchmarks import wm_v1
 from benchmarks.watermark_attacks import ATTACKS, encode
+from benchmarks.watermark_call import ClipSource
 from overlay.config import BannerConfig
 from overlay.frames import BGRImage, Frame
 from overlay.pipeline import Pipeline
@@ -51,19 +52,6 @@ FPS = 30.0
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket")
 CONTENTS = (*PHOTOS, "avatar", "synthetic", "still")
 KEY = bytes(range(32))
-
-
-class ClipSource(BaseSource):
-    """A finite iterator of frames as a pipeline source."""
-
-    spec = "clip"
-
-    def __init__(self, frames: Iterator[BGRImage]) -> None:
-        super().__init__()
-        self._frames = frames
-
-    def _read(self) -> BGRImage | None:
-        return next(self._frames, None)
 
 
 def _photo(name: str) -> BGRImage:

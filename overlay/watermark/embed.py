@@ -149,6 +149,7 @@ class Embedder:
         self._neg_small = np.zeros_like(self._pos_small)
         self._pos = np.zeros((h, 3 * w), np.uint8)
         self._neg = np.zeros((h, 3 * w), np.uint8)
+        self._grey = np.zeros((h, w), np.uint8)  # reused: no full-size allocation a frame
         self._count = 0
         self._last: F32 | None = None
 
@@ -237,8 +238,8 @@ class Embedder:
         """The picture's grey at 1/4 size, as 4x4 means (what the detector's cell means
         are made of; a subsampled or Gaussian-blurred copy would disagree with it at
         every edge)."""
-        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        small = cv2.resize(grey, self._small, interpolation=cv2.INTER_AREA)
+        cv2.cvtColor(image, cv2.COLOR_BGR2GRAY, dst=self._grey)
+        small = cv2.resize(self._grey, self._small, interpolation=cv2.INTER_AREA)
         return small.astype(np.float32)
 
     def _look(self, image: BGRImage, *, at_once: bool = False) -> bool:
