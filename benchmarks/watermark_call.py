@@ -17,7 +17,8 @@ what the viewer's screen shows) and read by ``overlay.verify``, like ``overlay v
 
 Columns: target and achieved bitrate (RTP payload bits over the clip's duration), frames
 sent/dropped/received, PSNR of the received frames against the frames as sent (after
-scaling), verify's result for the marked clip (windows with the right session id) and
+scaling), the watermark's cost to the received picture (PSNR against the unmarked
+original, marked call beside its twin's), verify's result for the marked clip (windows with the right session id) and
 for its unmarked twin (must be "not found"), the call's wall time. ``--realtime`` also
 runs each marked clip's first setting with real-time pacing, to show that the faster
 run sends the same bitstream.
@@ -165,6 +166,20 @@ def check_watermark(path: Path, session_id: str, key: bytes) -> Check:
     return Check(wm.detected, right, text)
 
 
+def psnr_against(result: CallResult, original: list[BGRImage]) -> float:
+    """Mean PSNR (dB) of the frames the far end received against ``original`` (the
+    unmarked twin as sent, scaled to the call size like the sender scales): the same
+    reference for a marked call and its twin's, so their difference is the watermark's
+    cost to the picture the other side sees."""
+    values = []
+    for image, index in zip(result.frames, result.indices, strict=True):
+        h, w = image.shape[:2]
+        ref = cv2.resize(original[index], (w, h), interpolation=cv2.INTER_AREA)
+        mse = float(np.mean((image.astype(np.float32) - ref) ** 2))
+        values.append(10 * np.log10(255.0**2 / max(mse, 1e-12)))
+    return statistics.mean(values) if values else float("nan")
+
+
 # -- the run ---------------------------------------------------------------------------
 def _session_id(n: int) -> str:
     return f"{(0x9E3779B1 * (n + 1)) & 0xFFFFFFFF:08x}"
@@ -226,6 +241,7 @@ def main() -> None:
     rows: list[list[str]] = []
     timing: dict[str, list[CallResult]] = {s: [] for s in settings}
     per_setting: dict[str, list[tuple[Check, Check]]] = {s: [] for s in settings}
+    cost: dict[str, list[tuple[float, float]]] = {s: [] for s in settings}
     before: list[tuple[str, Check, Check]] = []
     realtime_rows: list[list[str]] = []
     t_start = time.perf_counter()
@@ -254,6 +270,7 @@ def main() -> None:
             c_marked = checked(f"{content}-marked-{tag}", got.timeline())
             c_twin = checked(f"{content}-twin-{tag}", got_twin.timeline())
             per_setting[setting].append((c_marked, c_twin))
+            cost[setting].append((psnr_against(got, twin), psnr_against(got_twin, twin)))
             rows.append(
                 [
                     content,
@@ -320,6 +337,20 @@ def main() -> None:
         kbps = statistics.mean(r.achieved_kbps for r in calls)
         print(
             f"| {setting} | {right}/{len(checks)} | {false}/{len(checks)} | {kbps:.0f} | {dropped}/{total} |"
+        )
+    print()
+    print(
+        "| setting | received PSNR dB vs the unmarked original: marked call | twin's call "
+        "| cost of the watermark dB (mean, worst clip) |"
+    )
+    print("|---|---|---|---|")
+    for setting in settings:
+        pairs = cost[setting]
+        drops = [t - m for m, t in pairs]
+        print(
+            f"| {setting} | {statistics.mean(m for m, _ in pairs):.2f} "
+            f"| {statistics.mean(t for _, t in pairs):.2f} "
+            f"| {statistics.mean(drops):.2f}, {max(drops):.2f} |"
         )
     print()
     print(

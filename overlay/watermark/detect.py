@@ -273,7 +273,11 @@ class Detector:
         """
         h, w = image.shape[:2]
         work_h = Q * CELLS_PER_HEIGHT
-        work = (max(Q, round(w * work_h / h)), work_h)
+        # Whole working pixels across, and the frame columns they span: the working
+        # picture has the same scale across as down (a rounded width would stretch it,
+        # and a cell's mean at the right of a 16:9 frame would be read a third of a
+        # working pixel off).
+        work = (max(Q, int(w * work_h / h)), work_h)
         if self._size != (w, h):
             self._size = (w, h)
             self._geo = [
@@ -283,18 +287,22 @@ class Detector:
             self._seen = [np.zeros(g.shape, np.float32) for g in self._geo]
             self.reset()
         self._scores = None
-        small = _working_grey(image, work)
+        small = _working_grey(image[:, : max(1, round(work[0] * h / work_h))], work)
         full = self.frames % SEARCH_EVERY == 0
         for i, (s, geo) in enumerate(zip(self._scales, self._geo, strict=True)):
             if i and not full:
                 break
-            img = small if s == 1.0 else cv2.resize(small, geo.size, interpolation=cv2.INTER_AREA)
+            if s != 1.0:  # the same scale across as down (see above)
+                cols = min(work[0], round(geo.size[0] * work_h / geo.size[1]))
+                img = cv2.resize(small[:, :cols], geo.size, interpolation=cv2.INTER_AREA)
+            else:
+                img = small
             self._accumulate(cast(F32, img), geo, i)
         self.frames += 1
 
     @staticmethod
     def _scaled(work: tuple[int, int], s: float) -> tuple[int, int]:
-        return (max(Q, round(work[0] / s)), max(Q, round(work[1] / s)))
+        return (max(Q, int(work[0] / s)), max(Q, round(work[1] / s)))
 
     def _accumulate(self, img: F32, geo: _Geometry, i: int) -> None:
         """Add one frame's per-position terms at one scale."""
