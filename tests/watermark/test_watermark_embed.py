@@ -95,6 +95,26 @@ def test_round_trip_on_one_frame(marked_coffee: list[BGRImage]) -> None:
     assert result.scale == 1.0 and result.offset == (0.0, 0.0)
 
 
+@pytest.mark.parametrize("size", [SIZE, (640, 360)])
+def test_one_marked_frame_is_present_by_its_score_alone(size: tuple[int, int]) -> None:
+    # The nominal grid must be read at the scale it was embedded at, across as well as
+    # down: a working width rounded up (171 instead of 170.67 px for 16:9) misread a
+    # third of the blocks of this textured photo, and one frame's lattice score was
+    # under the presence threshold (5.7-5.8 against 8.0; now 11-15). The unmarked twin
+    # scores near 0.
+    frame = clip("astronaut", 1)[0]
+
+    def score(image: BGRImage) -> Detection:
+        return detect([cv2.resize(image, size, interpolation=cv2.INTER_AREA)])
+
+    marked = score(Embedder(PAYLOAD, SIZE).apply(frame.copy()))
+    assert marked.present and marked.detected
+    assert marked.score >= marked.presence_threshold
+    unmarked = score(frame)
+    assert not unmarked.present
+    assert unmarked.score < 4.0
+
+
 def test_unmarked_frames_are_not_detected(coffee_clip: list[BGRImage]) -> None:
     for frames in (coffee_clip[:1], coffee_clip):
         result = detect(frames)
