@@ -56,8 +56,11 @@ __all__ = ["Detection", "Detector", "payload_bound", "presence_threshold"]
 #: of 1/Q cell).
 Q = 4
 #: Scales searched: cells up to this much larger than height / CELLS_PER_HEIGHT (a 10 %
-#: crop of the height, or any 10 % crop zoomed back to the full size, is 1.11).
-SCALE_STEP = 1.01
+#: crop of the height, or any 10 % crop zoomed back to the full size, is 1.11), in steps
+#: of half a percent (1 % steps are a quarter cell off at the far side of a 16:9 frame
+#: between two steps: a 10 % zoom read at 1.105 or 1.116 needed 15-30 frames or none,
+#: at 1.110 one).
+SCALE_STEP = 1.005
 MAX_SCALE = 1.14
 #: Whole cells that may have been cut from the top and from the left (a 10 % crop of a
 #: 16:9 picture is 2.4 cells of height and 4.3 of width).
