@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 
 from overlay.config import parse_size
+from overlay.faces import FaceSettings
 from overlay.pipeline import Pipeline
 from overlay.session import Session
 from overlay.sinks.memory import NullSink
@@ -174,7 +175,10 @@ def main() -> int:
 
         session = Session(size=(w, h), fps=30.0)
         with Pipeline(
-            RegionSource((0, 0, w, h), pace=False), [NullSink((w, h))], session=session
+            RegionSource((0, 0, w, h), pace=False),
+            [NullSink((w, h))],
+            session=session,
+            faces=FaceSettings(),
         ) as p:
             for _ in range(60):  # past the start card, caches warm
                 p.step()
@@ -187,7 +191,10 @@ def main() -> int:
 
         session = Session(size=(w, h), fps=30.0)
         with Pipeline(
-            RegionSource((0, 0, w, h), fps=30.0), [NullSink((w, h))], session=session
+            RegionSource((0, 0, w, h), fps=30.0),
+            [NullSink((w, h))],
+            session=session,
+            faces=FaceSettings(),
         ) as p:
             c0, t0 = time.process_time(), time.perf_counter()
             stats = p.run(seconds=args.seconds)

@@ -22,6 +22,7 @@ from overlay.provenance._files import sha256_file
 from overlay.provenance.canonical import canonical_json, parse_canonical
 from overlay.provenance.framelog import LOG_FORMAT, line_hash
 from overlay.provenance.keys import key_id_of, load_public_key, public_keys, verify_signature
+from overlay.provenance.naming import SessionPaths, find_session_paths
 from overlay.provenance.signed import InvalidDocumentError, open_document
 
 __all__ = [
@@ -54,26 +55,24 @@ class SessionFiles:
     log: Path | None
 
 
-def _sessions() -> Path:
-    from overlay.provenance.recorder import sessions_dir
-
-    return sessions_dir()
-
-
 def find_session(session_id: str) -> SessionFiles | None:
     """The manifest and log of ``session_id`` in ``data_dir()/sessions`` (newest if several)."""
-    sid = session_id.strip().lower()
-    if not _SID.match(sid):
-        return None
-    try:
-        found = sorted(_sessions().glob(f"{sid}-*.manifest.json"))
-    except OSError:
-        return None
+    found = find_session_paths(session_id)
     if not found:
         return None
-    manifest = found[-1]
-    log_path = manifest.with_name(manifest.name.removesuffix(".manifest.json") + ".log.jsonl")
-    return SessionFiles(sid, manifest, log_path if log_path.exists() else None)
+    newest = found[-1]
+    log_path = newest.log if newest.log.exists() else None
+    return SessionFiles(session_id.strip().lower(), newest.manifest, log_path)
+
+
+def _sibling(path: Path, kind: str) -> Path | None:
+    """The session file of ``kind`` ("manifest" or "log") beside ``path``, if it exists."""
+    try:
+        pair = SessionPaths.of(path)
+    except ValueError:
+        return None
+    other = pair.manifest if kind == "manifest" else pair.log
+    return other if other != path and other.exists() else None
 
 
 def _keys(public_key: PathLike | bytes | None) -> tuple[dict[str, Ed25519PublicKey], str | None]:
@@ -245,8 +244,7 @@ def check_log(
         return _fail(result, loaded)
     keys, data = loaded
     if manifest is None:
-        sibling = path.with_name(path.name.removesuffix(".log.jsonl") + ".manifest.json")
-        manifest = sibling if sibling.exists() and sibling != path else None
+        manifest = _sibling(path, "manifest")
     body, manifest_problem = _manifest_body(manifest, public_key)
 
     def broken(index: int, offset: int, why: str) -> dict[str, Any]:
@@ -684,10 +682,7 @@ def provenance_report(
         if found is not None:
             manifest_path, log_path = found.manifest, found.log
     elif manifest_path is not None:
-        sibling = manifest_path.with_name(
-            manifest_path.name.removesuffix(".manifest.json") + ".log.jsonl"
-        )
-        log_path = sibling if sibling.exists() else None
+        log_path = _sibling(manifest_path, "log")
     if manifest_path is None:
         reason = f"no session manifest for session {sid} here" if sid else "no session id"
         manifest_result: dict[str, Any] = {"valid": False, "reason": reason, "present": False}
