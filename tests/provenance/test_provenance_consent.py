@@ -15,7 +15,7 @@ from overlay.cli import main
 from overlay.errors import ConfigError, ConsentError
 from overlay.frames import StampedFrame
 from overlay.provenance import consent, keys
-from overlay.provenance.check import check_manifest
+from overlay.provenance.checks import check_manifest
 from overlay.provenance.policy import decide
 from overlay.runner import RunSettings, open_session
 from overlay.sinks import SINKS, BaseSink, SinkOptions, register_sink
