@@ -26,6 +26,7 @@ Decision and false positives (see ``docs/watermark.md``):
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import cast
@@ -168,15 +169,55 @@ class _Geometry:
         inside = (rr >= 0) & (rr + BLOCK[0] <= min(self.rows, CELLS_PER_HEIGHT)) & (cc >= 0)
         inside &= cc + BLOCK[1] <= self.cols
         self.shifts = sy.size
-        self.phase = np.repeat(np.arange(Q * Q), self.shifts)[:, None]
-        self.r = np.tile(np.where(inside, rr, 0), (Q * Q, 1))
-        self.c = np.tile(np.where(inside, cc, 0), (Q * Q, 1))
-        self.inside = np.tile(inside, (Q * Q, 1))
-        self.pattern = pattern.reshape(1, -1)
+        # Hypothesis h = phase * shifts + shift reads block b at grid position
+        # pos[h, b] of the (phases, rows + BLOCK[0], cols + BLOCK[1]) sums, flattened; a
+        # block out of view reads a position that is never summed (always 0).
+        self.shape = (Q * Q, self.rows + BLOCK[0], self.cols + BLOCK[1])
+        phase = np.repeat(np.arange(Q * Q), self.shifts)[:, None]
+        pos = (phase * self.shape[1] + np.tile(rr, (Q * Q, 1))) * self.shape[2]
+        pos += np.tile(cc, (Q * Q, 1))
+        empty = self.rows * self.shape[2]  # phase 0, the row below the picture
+        self.pos = np.where(np.tile(inside, (Q * Q, 1)), pos, empty)
+        self.npatterns = patterns.shape[0]
+        #: Index into the (..., patterns) sums, flattened.
+        self.value = self.pos * self.npatterns + pattern.reshape(1, -1)
+        angle = _TAU * self.dither
+        #: cos and sin of each block's dither angle, and of twice it.
+        self.rot = np.stack(
+            [np.cos(angle), np.sin(angle), np.cos(2 * angle), np.sin(2 * angle)]
+        ).astype(np.float32)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scores:
+    """Every hypothesis's lattice score, and what a read-out needs."""
+
+    z: F32
+    evals: F32
+
+
+def _working_grey(image: BGRImage, work: tuple[int, int]) -> F32:
+    """The frame's grey at the working size (a cell of the nominal grid is ``Q`` pixels):
+    halved (2x2 means, a fast exact path) while at least twice that size, then averaged
+    over areas (OpenCV's area resampling is slow at large non-integer factors)."""
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    while grey.shape[0] >= 2 * work[1] and grey.shape[1] >= 2 * work[0]:
+        half = (grey.shape[1] // 2, grey.shape[0] // 2)
+        grey = cv2.resize(grey, half, interpolation=cv2.INTER_LINEAR)
+    interp = cv2.INTER_AREA if grey.shape[0] > work[1] else cv2.INTER_LINEAR
+    return cast(F32, cv2.resize(grey.astype(np.float32), work, interpolation=interp))
 
 
 class Detector:
     """Accumulates frames of one video (or one image) and searches them for the mark.
+
+    Per frame and scale, every block position of the received cell grid (under each
+    sub-cell phase) gives its projection ``p``; the frame adds ``exp(i tau p)`` and
+    ``exp(2 i tau p)`` to that position's sums. A hypothesis puts a known block (its
+    dither ``d``) at a known position, so its summed soft values are
+    ``Re(sum exp(i tau p) * exp(-i tau d))`` (= the sum of ``cos(tau (p - d))``) and
+    the same at twice the angle: the frames are added once per position, and every
+    hypothesis is read from the sums when a search asks for it.
 
     Args:
         public_key: the detection key.
@@ -200,100 +241,122 @@ class Detector:
         self._bits = get_layout(public_key).bit
         self._size: tuple[int, int] | None = None
         self._geo: list[_Geometry] = []
-        blocks = BLOCK_ROWS * MAX_BLOCK_COLUMNS
-        n = len(self._scales) * self._per_scale
-        # Per hypothesis and block (by layout index): summed soft values, and the frames
-        # in which the block was in view and not crushed.
-        self._cos2 = np.zeros((n, blocks), np.float32)
-        self._cos4 = np.zeros((n, blocks), np.float32)
-        self._count = np.zeros((n, blocks), np.float32)
-        self._evals = np.zeros(n, np.float32)
+        # Per scale: summed cos and sin of tau p and of 2 tau p (4, phase, grid row, grid
+        # column, chip pattern), and the frames in view (not crushed, not blank) per
+        # (phase, grid row, grid column); frames read per scale.
+        self._sums: list[F32] = []
+        self._seen: list[F32] = []
+        self._evals = np.zeros(len(self._scales), np.float32)
+        self._scores: _Scores | None = None
         self.frames = 0
 
     def reset(self) -> None:
         """Forget the accumulated frames."""
-        self._cos2.fill(0.0)
-        self._cos4.fill(0.0)
-        self._count.fill(0.0)
+        for arr in (*self._sums, *self._seen):
+            arr.fill(0)
         self._evals.fill(0.0)
+        self._scores = None
         self.frames = 0
 
     def hypotheses(self) -> int:
         """Geometry hypotheses per search, times the searches per window."""
-        return self._cos2.shape[0] * self.searches
+        return len(self._scales) * self._per_scale * self.searches
 
     def add(self, image: BGRImage) -> None:
         """Add one BGR frame (all frames of a window must have the same size).
 
-        Every frame is read under the nominal geometry (the picture as sent, at any
-        size: the usual case); every ``SEARCH_EVERY``-th frame under every hypothesis.
-        Soft values are taken per frame, never from averaged pixels: where the picture
-        moves, its blocks move between lattice points from frame to frame.
+        Every frame is read at the nominal scale (the picture as sent, at any size: the
+        usual case, under every sub-cell phase and shift); every ``SEARCH_EVERY``-th
+        frame at every scale. Soft values are taken per frame, never from averaged
+        pixels: where the picture moves, its blocks move between lattice points from
+        frame to frame.
         """
         h, w = image.shape[:2]
         work_h = Q * CELLS_PER_HEIGHT
         work = (max(Q, round(w * work_h / h)), work_h)
         if self._size != (w, h):
             self._size = (w, h)
-            self.reset()
             self._geo = [
                 _Geometry(self.public_key, *self._scaled(work, s)[::-1]) for s in self._scales
             ]
-        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        interp = cv2.INTER_AREA if h > work_h else cv2.INTER_LINEAR
-        small = cv2.resize(grey, work, interpolation=interp).astype(np.float32)
+            self._sums = [np.zeros((4, *g.shape, g.npatterns), np.float32) for g in self._geo]
+            self._seen = [np.zeros(g.shape, np.float32) for g in self._geo]
+            self.reset()
+        self._scores = None
+        small = _working_grey(image, work)
         full = self.frames % SEARCH_EVERY == 0
         for i, (s, geo) in enumerate(zip(self._scales, self._geo, strict=True)):
             if i and not full:
                 break
             img = small if s == 1.0 else cv2.resize(small, geo.size, interpolation=cv2.INTER_AREA)
-            self._evaluate(cast(F32, img), geo, i * self._per_scale, nominal=not full)
+            self._accumulate(cast(F32, img), geo, i)
         self.frames += 1
 
     @staticmethod
     def _scaled(work: tuple[int, int], s: float) -> tuple[int, int]:
         return (max(Q, round(work[0] / s)), max(Q, round(work[1] / s)))
 
-    def _evaluate(self, img: F32, geo: _Geometry, row: int, *, nominal: bool) -> None:
-        """Add one frame's soft values under the hypotheses of one scale (or only the
-        nominal one: phase 0, no shift)."""
+    def _accumulate(self, img: F32, geo: _Geometry, i: int) -> None:
+        """Add one frame's per-position terms at one scale."""
         box = cv2.blur(img, (Q, Q), anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
         # A cell with pixels crushed to black or white (a brightness change, a dark
         # picture) has lost its projection: its block gives no evidence.
         clipped = ((img <= CLIPPED) | (img >= 255 - CLIPPED)).astype(np.float32)
         crushed = cv2.blur(clipped, (Q, Q), anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
-        phases = 1 if nominal else Q * Q
         rows, cols = geo.rows, geo.cols
-        grid = np.full((phases, rows + BLOCK[0], cols + BLOCK[1]), np.nan, np.float32)
+        grid = np.full((Q * Q, rows + BLOCK[0], cols + BLOCK[1]), np.nan, np.float32)
         worst = np.ones_like(grid)
-        for ph in range(phases):
+        for ph in range(Q * Q):
             py, px = divmod(ph, Q)
             cells = box[py::Q, px::Q][:rows, :cols]
             gh, gw = cells.shape
             ok = geo.cell_ok[ph, :gh, :gw]
             grid[ph, :gh, :gw] = np.where(ok, cells, np.nan)
             worst[ph, :gh, :gw] = crushed[py::Q, px::Q][:rows, :cols]
-        stack = np.stack(
-            [grid[:, dr : dr + rows, dc : dc + cols] for dr, dc in geo.cell_offsets], axis=-1
+        parts = [grid[:, dr : dr + rows, dc : dc + cols] for dr, dc in geo.cell_offsets]
+        bad = functools.reduce(
+            np.maximum, [worst[:, dr : dr + rows, dc : dc + cols] for dr, dc in geo.cell_offsets]
         )
-        bad = np.max(
-            [worst[:, dr : dr + rows, dc : dc + cols] for dr, dc in geo.cell_offsets], axis=0
-        )
-        proj = stack @ geo.patterns  # (phases, rows, cols, patterns)
+        proj = np.stack(parts, axis=-1) @ geo.patterns  # (phases, rows, cols, patterns)
         # A block whose cells are all alike carries nothing (the mark always moves
         # some of them): a flat plate painted over the picture, a black bar.
-        spread = np.ptp(stack, axis=-1)
-        n = 1 if nominal else geo.phase.shape[0]
-        ph_i, r, c = geo.phase[:n], geo.r[:n], geo.c[:n]
-        p = proj[ph_i, r, c, geo.pattern]
-        valid = geo.inside[:n] & np.isfinite(p) & (bad[ph_i, r, c] < 0.25)
-        valid &= spread[ph_i, r, c] >= BLANK
-        angle = _TAU * (np.nan_to_num(p) - geo.dither[None])
-        sl = slice(row, row + n)
-        self._cos2[sl, geo.ids] += np.cos(angle) * valid
-        self._cos4[sl, geo.ids] += np.cos(2.0 * angle) * valid
-        self._count[sl, geo.ids] += valid
-        self._evals[sl] += 1
+        spread = functools.reduce(np.maximum, parts) - functools.reduce(np.minimum, parts)
+        valid = (np.isfinite(spread) & (bad < 0.25) & (spread >= BLANK)).astype(np.float32)
+        angle = _TAU * np.nan_to_num(proj)
+        c, s = np.cos(angle), np.sin(angle)
+        c *= valid[..., None]
+        s *= valid[..., None]
+        sums = self._sums[i]
+        sums[0, :, :rows, :cols] += c
+        sums[1, :, :rows, :cols] += s
+        # Twice the angle: cos 2a = c^2 - s^2 and sin 2a = 2 c s (valid is 0 or 1).
+        sums[2, :, :rows, :cols] += c * c - s * s
+        sums[3, :, :rows, :cols] += 2.0 * c * s
+        self._seen[i][:, :rows, :cols] += valid
+        self._evals[i] += 1
+
+    def _score(self) -> _Scores:
+        """Every hypothesis's lattice score (cached until the next frame): per block the
+        sum over frames of ``cos(2 tau (p - d)) = cos 2a cos 2d + sin 2a sin 2d``, each
+        block's mean over the frames read, weighted by the share of those frames it was
+        in view: a sum of terms bounded by their weights, so dividing by
+        sqrt(sum of weights) keeps it sub-Gaussian."""
+        if self._scores is not None:
+            return self._scores
+        z = np.zeros(len(self._scales) * self._per_scale, np.float32)
+        evals = np.ones_like(z)
+        for i, geo in enumerate(self._geo):
+            if not self._evals[i]:
+                continue
+            n = self._evals[i]
+            c2, s2 = (np.take(self._sums[i][k], geo.value) for k in (2, 3))
+            cos4 = (c2 * geo.rot[2] + s2 * geo.rot[3]).sum(axis=1) / n
+            weight = np.take(self._seen[i], geo.pos).sum(axis=1) / n
+            sl = slice(i * self._per_scale, (i + 1) * self._per_scale)
+            z[sl] = cos4 / np.sqrt(np.maximum(weight, 1.0))
+            evals[sl] = n
+        self._scores = _Scores(z, evals)
+        return self._scores
 
     def detect(self) -> Detection:
         """Search the frames added so far."""
@@ -301,12 +364,7 @@ class Detector:
         t_presence = presence_threshold(hyp, self.bound)
         if not self.frames:
             return Detection(False, False, None, 0.0, t_presence, 1.0, hyp, 1.0, (0.0, 0.0), 0)
-        # Per hypothesis, each block's mean over the frames it was read in, weighted by
-        # the share of those frames it was in view: a sum of terms bounded by their
-        # weights, so dividing by sqrt(sum of weights) keeps it sub-Gaussian.
-        evals = np.maximum(self._evals, 1.0)[:, None]
-        weight = (self._count / evals).sum(axis=1)
-        z = (self._cos4 / evals).sum(axis=1) / np.sqrt(np.maximum(weight, 1.0))
+        z = self._score().z
         # The nominal geometry (no crop) first: the usual case needs no search.
         order = [0, *(int(i) for i in np.argsort(-z)[:READS] if i != 0)][:READS]
         payload = None
@@ -344,7 +402,11 @@ class Detector:
         """Read the payload under hypothesis ``h``: each block's bit soft value (its mean
         over the frames it was seen in), summed per coded bit, then Viterbi and the
         check."""
-        soft = -self._cos2[h] / np.maximum(self._count[h], 1.0)
+        i, row = divmod(h, self._per_scale)
+        geo = self._geo[i]
+        c1, s1 = (np.take(self._sums[i][k], geo.value[row]) for k in (0, 1))
+        count = np.take(self._seen[i], geo.pos[row])
+        value = -(c1 * geo.rot[0] + s1 * geo.rot[1]) / np.maximum(count, 1.0)
         coded = np.zeros(CODED_BITS)
-        np.add.at(coded, self._bits, soft)
+        np.add.at(coded, self._bits[geo.ids], value)
         return unpack(decode(coded, PAYLOAD_BITS), self.public_key)
