@@ -4,7 +4,7 @@ Usage:
     python benchmarks/capture_region.py [--size 1280x720] [--frames 300] [--window]
 
 Uses $DISPLAY, or starts its own Xvfb (1920x1080) when DISPLAY is unset; ``--window`` also
-opens the tests' pattern window (tests/capture/window_app.py, PySide6) at the region size,
+opens the tests' pattern window (tests/sources/window_app.py, PySide6) at the region size,
 with openbox when the Xvfb is our own, and measures ``window:`` capture too. The process is
 pinned to one CPU (the X server, a separate process, is not: it fills the shared-memory
 image, as a desktop's X server would). Prints one table of per-frame medians and p95s with
@@ -35,7 +35,7 @@ from overlay.session import Session
 from overlay.sinks.memory import NullSink
 from overlay.sources.screen import RegionSource, WindowSource
 
-WINDOW_APP = Path(__file__).resolve().parent.parent / "tests" / "capture" / "window_app.py"
+WINDOW_APP = Path(__file__).resolve().parent.parent / "tests" / "sources" / "window_app.py"
 WINDOW_TITLE = "overlay capture benchmark window"
 
 

@@ -19,7 +19,7 @@ from overlay.faces import FaceSettings
 from overlay.session import Session
 from overlay.stamps.watermark import KEY_FILE, installation_key
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[1] / "README.md"
 SIZE = (320, 180)
 
 

@@ -70,7 +70,7 @@ def test_step_stamps_every_frame() -> None:
 
 def test_step_returns_none_when_the_source_ends(tmp_path) -> None:
     from overlay.sources.file import FileSource
-    from tests.core.helpers import still
+    from tests.helpers import still
 
     sink = MemorySink(SIZE)
     src = FileSource(still(tmp_path / "a.png", *SIZE), loop=False)

@@ -13,7 +13,7 @@ from overlay.sources import SourceOptions, open_source
 from overlay.sources.file import FileSource
 from overlay.sources.pipe import PipeSource
 from overlay.sources.synthetic import SyntheticSource
-from tests.core.helpers import still
+from tests.helpers import still
 
 
 def _video(path: Path, n: int = 6, size: tuple[int, int] = (160, 120)) -> Path:

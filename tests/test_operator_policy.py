@@ -20,7 +20,7 @@ from overlay.errors import ConfigError
 from overlay.operator_policy import PolicyError, find_policy, load_policy
 from overlay.runner import RunSettings, open_session
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 #: bound -> (the policy line, CLI flags outside it, CLI flags inside it, what the refusal says)
 BOUNDS: dict[str, tuple[str, list[str], list[str], str]] = {

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from overlay.cli import main
-from tests.core.helpers import read_video, still
+from tests.helpers import read_video, still
 
 
 def _one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
