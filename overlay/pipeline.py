@@ -185,6 +185,12 @@ class Pipeline(Closing):
         session = _session_for(output, session)
         self.session = session
         self.banner = banner or BannerConfig()
+        if stamps is not None and (faces is not None or watermark_key is not None):
+            raise ConfigError(
+                "faces and watermark_key shape the default stamps, and stamps were given; "
+                "build them with overlay.stamps.default_stamps(session, banner, faces, "
+                "watermark_key=...)"
+            )
         if stamps is None:
             from overlay.faces import FaceSettings
 

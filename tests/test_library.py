@@ -153,6 +153,10 @@ def test_array_source_over_an_iterator_ends_with_it() -> None:
     assert len(sink.images) == 3
     with pytest.raises(ValueError, match="pass list"):
         ArraySource(gen(), loop=True)
+    # one picture is not a list of frames: said, with the fix
+    with pytest.raises(FrameFormatError, match=r"N x H x W x 3.*image\[None\]"):
+        ArraySource(_frames(1)[0])
+    assert len(ArraySource(_frames(1)[0][None])) == 1
 
 
 def test_sink_strings_are_opened_for_the_pipelines_output(tmp_path: Path) -> None:
@@ -163,6 +167,9 @@ def test_sink_strings_are_opened_for_the_pipelines_output(tmp_path: Path) -> Non
         p.run(pace=False)
         assert p.sinks[0].spec == f"file {out}"
     assert out.is_file()
+    # stamps given: the default stamps' options would be ignored, so they are refused
+    with pytest.raises(ConfigError, match="build them with"):
+        Pipeline("synthetic", ["null"], stamps=[], faces=FaceSettings())
     # the size is given once: an output that disagrees with the session is refused
     with pytest.raises(ConfigError, match="disagrees"):
         Pipeline(

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from overlay.errors import FrameFormatError
 from overlay.frames import BGRImage
 from overlay.sources.base import BaseSource, SourceMode
 
@@ -35,7 +36,12 @@ class ArraySource(BaseSource):
         super().__init__()
         self._sequence: Sequence[BGRImage] | None = None
         self._iterable: Iterable[BGRImage] | None = None
-        if isinstance(frames, np.ndarray) and frames.ndim == 4:
+        if isinstance(frames, np.ndarray):
+            if frames.ndim != 4:
+                raise FrameFormatError(
+                    f"ArraySource takes frames as N x H x W x 3, got an array of shape "
+                    f"{frames.shape}; for one picture pass image[None] or [image]"
+                )
             self._sequence = list(frames)  # views: no copy
         elif isinstance(frames, Sequence):
             self._sequence = frames
