@@ -4,7 +4,7 @@ Usage:
     python benchmarks/capture_region.py [--size 1280x720] [--frames 300] [--window]
 
 Uses $DISPLAY, or starts its own Xvfb (1920x1080) when DISPLAY is unset; ``--window`` also
-opens the tests' pattern window (tests/capture/window_app.py, PySide6) at the region size,
+opens the tests' pattern window (tests/sources/window_app.py, PySide6) at the region size,
 with openbox when the Xvfb is our own, and measures ``window:`` capture too. The process is
 pinned to one CPU (the X server, a separate process, is not: it fills the shared-memory
 image, as a desktop's X server would). Prints one table of per-frame medians and p95s with
@@ -29,12 +29,13 @@ import cv2
 import numpy as np
 
 from overlay.config import parse_size
+from overlay.faces import FaceSettings
 from overlay.pipeline import Pipeline
 from overlay.session import Session
 from overlay.sinks.memory import NullSink
 from overlay.sources.screen import RegionSource, WindowSource
 
-WINDOW_APP = Path(__file__).resolve().parent.parent / "tests" / "capture" / "window_app.py"
+WINDOW_APP = Path(__file__).resolve().parent.parent / "tests" / "sources" / "window_app.py"
 WINDOW_TITLE = "overlay capture benchmark window"
 
 
@@ -174,7 +175,10 @@ def main() -> int:
 
         session = Session(size=(w, h), fps=30.0)
         with Pipeline(
-            RegionSource((0, 0, w, h), pace=False), [NullSink((w, h))], session=session
+            RegionSource((0, 0, w, h), pace=False),
+            [NullSink((w, h))],
+            session=session,
+            faces=FaceSettings(),
         ) as p:
             for _ in range(60):  # past the start card, caches warm
                 p.step()
@@ -187,7 +191,10 @@ def main() -> int:
 
         session = Session(size=(w, h), fps=30.0)
         with Pipeline(
-            RegionSource((0, 0, w, h), fps=30.0), [NullSink((w, h))], session=session
+            RegionSource((0, 0, w, h), fps=30.0),
+            [NullSink((w, h))],
+            session=session,
+            faces=FaceSettings(),
         ) as p:
             c0, t0 = time.process_time(), time.perf_counter()
             stats = p.run(seconds=args.seconds)

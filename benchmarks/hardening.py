@@ -521,12 +521,11 @@ def _pipeline_with(source: object, sinks: list[object], stamps_extra: list[objec
 
 def _scripted(after: int, then: str, seconds: float = 1.0):  # type: ignore[no-untyped-def]
     from overlay.errors import SourceError
-    from overlay.sources.base import BaseSource
+    from overlay.sources.base import BaseSource, SourceMode
 
     class Scripted(BaseSource):
         spec = "scripted"
-        live = True
-        restartable = True
+        mode = SourceMode.LIVE
 
         def __init__(self) -> None:
             super().__init__()
@@ -631,7 +630,7 @@ def _fault_consent() -> FaultResult:
     import overlay.provenance.guard as guard_mod
     from overlay.faces import FaceSettings
     from overlay.provenance import consent
-    from overlay.runner import RunSettings, open_pipeline
+    from overlay.runner import RunSettings, open_session
     from overlay.sinks.memory import MemorySink
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -652,7 +651,8 @@ def _fault_consent() -> FaultResult:
 
         settings = RunSettings(source="synthetic", sinks=("null",), likeness=str(face),
                                faces=FaceSettings(tag=False), output=OutputConfig(SIZE, 30))  # fmt: skip
-        with open_pipeline(settings, extra_sinks=[sink]) as p:
+        with open_session(settings, extra_sinks=[sink]) as opened:
+            p = opened.pipeline
             for i in range(120):
                 if i == 40:
                     consent.revoke_consent(record.id)

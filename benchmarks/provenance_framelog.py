@@ -66,7 +66,7 @@ def main() -> int:
     os.environ["OVERLAY_CONFIG_DIR"] = str(tmp / "config")
     os.environ["OVERLAY_DATA_DIR"] = str(tmp / "data")
 
-    from overlay.provenance.check import check_c2pa
+    from overlay.provenance.checks import check_c2pa
     from overlay.provenance.framelog import FrameLog
     from overlay.provenance.keys import load_signing_key
     from overlay.provenance.recording import RecordingInfo, sign_recording

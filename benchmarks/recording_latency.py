@@ -39,7 +39,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from overlay.config import OutputConfig, parse_size
 from overlay.faces import FaceSettings
 from overlay.frames import BGRImage, StampedFrame
-from overlay.runner import RunSettings, open_pipeline
+from overlay.runner import RunSettings, open_session
 from overlay.sinks.base import BaseSink
 from overlay.sinks.file import FileSink
 from overlay.sinks.vcam import RecordingBackend
@@ -111,7 +111,8 @@ def session(
         faces=FaceSettings(),
         provenance=provenance,
     )
-    with open_pipeline(settings, extra_sinks=extra or []) as p:
+    with open_session(settings, extra_sinks=extra or []) as opened:
+        p = opened.pipeline
         c0, t0 = cpu_s(), time.monotonic()
         p.run(seconds=seconds, pace=True)
         cpu, wall = cpu_s() - c0, time.monotonic() - t0

@@ -23,8 +23,7 @@ from pathlib import Path
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from overlay.config import OutputConfig, parse_size
-from overlay.runner import RunSettings, open_pipeline
-from overlay.sinks.file import FileSink
+from overlay.runner import RunSettings, open_session
 
 
 def rss_mb() -> float:
@@ -59,8 +58,9 @@ def main() -> None:
         f"30 fps, {args.minutes:g} min; load average {os.getloadavg()[0]:.1f}"
     )
     print(f"{'minute':>7}{'RSS MB':>9}{'frames':>9}{'slates':>8}{'rec dropped':>13}")
-    with open_pipeline(settings) as p:
-        (rec,) = [s for s in p.sinks if isinstance(s, FileSink)]
+    with open_session(settings) as opened:
+        p = opened.pipeline
+        (rec,) = opened.recordings
         start = time.monotonic()
 
         def sample() -> None:

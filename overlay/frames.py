@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeAlias, cast
+from typing import Any, TypeAlias, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +23,20 @@ def as_bgr(array: object) -> BGRImage:
     return cast(BGRImage, array)
 
 
+def _to_uint8(dtype: np.dtype[Any]) -> str:
+    """The conversion that fits ``dtype`` (the fix in a dtype error)."""
+    if np.issubdtype(dtype, np.floating):
+        return (
+            "convert it with np.clip(image * 255, 0, 255).astype(np.uint8) if its values "
+            "are 0-1, or image.clip(0, 255).astype(np.uint8) if they are 0-255"
+        )
+    if dtype == np.uint16:
+        return "convert it with (image >> 8).astype(np.uint8)"
+    if dtype == np.bool_:
+        return "convert it with image.astype(np.uint8) * 255"
+    return "scale it to 0-255 and convert it with image.astype(np.uint8)"
+
+
 def check_image(image: object, what: str = "frame") -> BGRImage:
     """Return ``image`` if it is a BGR uint8 HxWx3 array with a non-zero size.
 
@@ -36,8 +50,8 @@ def check_image(image: object, what: str = "frame") -> BGRImage:
         )
     if image.dtype != np.uint8:
         raise FrameFormatError(
-            f"{what} has dtype {image.dtype}; overlay takes 8-bit BGR (uint8), "
-            "convert it first (16-bit: image >> 8)"
+            f"{what} has dtype {image.dtype}; overlay takes 8-bit BGR (uint8): "
+            f"{_to_uint8(image.dtype)}"
         )
     if image.ndim != 3 or image.shape[2] != 3:
         kind = ""

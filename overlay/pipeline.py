@@ -13,27 +13,33 @@ so its slowness never delays the live output.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import queue
+import secrets
 import threading
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from overlay.closing import Closing
-from overlay.config import BannerConfig
-from overlay.errors import FrameFormatError, OverlayError, SourceError, StampError
+from overlay.config import BannerConfig, OutputConfig
+from overlay.errors import ConfigError, FrameFormatError, OverlayError, SourceError, StampError
 from overlay.frames import BGRImage, Frame, StampedFrame
 from overlay.session import Session
 from overlay.sinks.base import FrameSink
 from overlay.sinks.worker import FramePool, SharedFrame, SinkWorker, queue_frames
 from overlay.slate import render_slate
-from overlay.sources.base import FrameSource
+from overlay.sources.base import FrameSource, SourceMode
 from overlay.stamps import Stamp, StampChain, default_stamps
 from overlay.stats import Stats, StatsRecorder
+
+if TYPE_CHECKING:
+    from overlay.faces import FaceSettings
 
 __all__ = ["Fitter", "Pipeline"]
 
@@ -134,37 +140,68 @@ class Pipeline(Closing):
     """Turns a source into disclosed frames for the sinks.
 
     Args:
-        source: where frames come from.
-        sinks: where stamped frames go (one or more).
-        session: the session (output size, fps, id).
+        source: where frames come from: a source, or a ``--source`` string
+            (``"file:clip.mp4"``) opened at the output size and rate.
+        sinks: where stamped frames go (one or more): sinks, or ``--sink`` strings
+            (``"file:out.mp4"``) opened for this session.
+        output: the output size and rate (default 1280x720 at 30 fps); or give
+            ``session``.
+        session: the session (output size, fps, id); default: a new one for ``output``.
         banner: the banner settings (used for the default stamps and the slate).
-        stamps: the stamps in order; default: face tag, banner, mark, watermark.
+        stamps: the stamps in order; default: :func:`~overlay.stamps.default_stamps`
+            (face tag, banner, mark, watermark) with ``faces`` and ``watermark_key``.
+        faces: the face tag and the banner's face avoidance; default off here (no face
+            model is loaded): pass ``FaceSettings()`` to turn them on (the CLI and the
+            app do).
+        watermark_key: the 32-byte key that seals the session id in the watermark;
+            default: a random key held in memory for this pipeline only, so nothing is
+            written to disk: every detector still finds the AI-generated mark, but nobody
+            can read which session it came from. Pass
+            :func:`~overlay.stamps.watermark.installation_key` to seal it with this
+            installation's key (what ``overlay run`` does, with its signed records).
         stall_timeout: seconds without a new source frame before the slate takes over.
 
-    Use it as a context manager: leaving closes the source and every sink (a recording is
-    finished, playable, up to its last frame).
+    Use it as a context manager: leaving closes the source, every sink (a recording is
+    finished, playable, up to its last frame) and the stamps; a closed pipeline refuses
+    ``run()`` and ``step()``.
     """
 
     def __init__(
         self,
-        source: FrameSource,
-        sinks: Sequence[FrameSink],
+        source: FrameSource | str,
+        sinks: Sequence[FrameSink | str],
         *,
-        session: Session,
+        output: OutputConfig | None = None,
+        session: Session | None = None,
         banner: BannerConfig | None = None,
         stamps: Sequence[Stamp] | None = None,
+        faces: FaceSettings | None = None,
+        watermark_key: bytes | None = None,
         stall_timeout: float = 0.5,
         queue_size: int = 2,
     ) -> None:
         if not sinks:
             raise ValueError("a Pipeline needs at least one sink")
-        self.source = source
-        self.sinks = list(sinks)
+        session = _session_for(output, session)
         self.session = session
         self.banner = banner or BannerConfig()
-        self.chain = StampChain(
-            session, stamps if stamps is not None else default_stamps(session, self.banner)
-        )
+        if stamps is not None and (faces is not None or watermark_key is not None):
+            raise ConfigError(
+                "faces and watermark_key shape the default stamps, and stamps were given; "
+                "build them with overlay.stamps.default_stamps(session, banner, faces, "
+                "watermark_key=...)"
+            )
+        if stamps is None:
+            from overlay.faces import FaceSettings
+
+            stamps = default_stamps(
+                session,
+                self.banner,
+                faces or FaceSettings(enabled=False),
+                watermark_key=watermark_key or secrets.token_bytes(32),
+            )
+        self.chain = StampChain(session, stamps)
+        self.source, self.sinks = _open_parts(source, sinks, session, self.chain)
         self.stall_timeout = stall_timeout
         self.queue_size = queue_size
         w, h = session.size
@@ -195,6 +232,7 @@ class Pipeline(Closing):
 
         A source that fails (SourceError) yields the slate for this step.
         """
+        self._refuse_if_closed("step()")
         self.source.open()
         t0 = time.perf_counter()
         try:
@@ -396,24 +434,30 @@ class Pipeline(Closing):
     ) -> Stats:
         """Run until ``frames`` were sent, ``seconds`` passed, the source ended or ``stop()``.
 
+        ``frames`` counts this call's frames (a second ``run(frames=10)`` sends 10 more).
+
         Raises:
-            OverlayError: the source failed in a way a restart cannot fix (a file that will
-                not decode further, a frame of the wrong format).
+            OverlayError: the pipeline is closed, or the source failed in a way a restart
+                cannot fix (a file that will not decode further, a frame of the wrong
+                format).
         """
+        self._refuse_if_closed("run()")
         self._stop.clear()
         self.source.open()
+        until = None if frames is None else self._n + frames  # the loops count from here
         self._start_workers(pace)
         try:
-            return self._run(frames, seconds, pace)
+            return self._run(until, seconds, pace)
         finally:
             self._stop_workers()
 
     def _run(self, frames: int | None, seconds: float | None, pace: bool) -> Stats:
-        if getattr(self.source, "on_demand", False):
+        mode = self.source.mode
+        if mode is SourceMode.ON_DEMAND:
             self.recorder.start()
             self._loop_on_demand(frames, seconds, pace)
             return self.stats()
-        live = bool(getattr(self.source, "live", False))
+        live = mode is SourceMode.LIVE
         feed: _Latest | _Fifo = _Latest() if live else _Fifo(self.queue_size, self._stop)
         ended = threading.Event()
         fatal: list[BaseException] = []
@@ -497,8 +541,8 @@ class Pipeline(Closing):
     def _loop_on_demand(self, frames: int | None, seconds: float | None, pace: bool) -> None:
         """Sources that draw frames when asked: one read per tick on this thread, no queue.
 
-        An exception from such a source (other than a final SourceError of a source that
-        is not restartable) sends the slate for that tick; the source is opened again at
+        A SourceError from such a source is final and ends the run (as a file's end); any
+        other exception sends the slate for that tick, and the source is opened again at
         most once a second.
         """
         period = 1.0 / self.session.fps
@@ -517,15 +561,10 @@ class Pipeline(Closing):
             t0 = time.perf_counter()
             try:
                 frame = self.source.read()
-            except FrameFormatError:
-                raise
+            except (FrameFormatError, SourceError):
+                raise  # a failure it reports as final ends the run (as a file's end)
             except Exception as exc:
-                if isinstance(exc, SourceError):
-                    if not getattr(self.source, "restartable", False):
-                        raise  # a failure it reports as final ends the run (as a file's end)
-                    log.warning("%s; sending the slate and retrying", exc)
-                else:
-                    self._source_raised(exc)
+                self._source_raised(exc)
                 self._emit(None, time.monotonic())
                 if time.monotonic() >= retry_at:
                     retry_at = time.monotonic() + 1.0
@@ -548,18 +587,19 @@ class Pipeline(Closing):
         stop: threading.Event,
     ) -> None:
         src = self.source
+        live = src.mode is SourceMode.LIVE
         failing = False
         while not stop.is_set():
             t0 = time.perf_counter()
             try:
                 frame = src.read()
-                if frame is None and src.live:
+                if frame is None and live:
                     raise SourceError(f"{src.spec} ended")
             except FrameFormatError as exc:
                 fatal.append(exc)
                 return
             except SourceError as exc:
-                if not src.restartable:
+                if not src.mode.restartable:
                     fatal.append(exc)
                     return
                 if not failing:
@@ -597,22 +637,20 @@ class Pipeline(Closing):
             feed.put(frame)
 
     # -- lifecycle -------------------------------------------------------------------
+    def _refuse_if_closed(self, what: str) -> None:
+        if self._closed:
+            raise OverlayError(
+                f"{what} on a closed pipeline (session {self.session.id}): its source, sinks "
+                "and stamps are released; make a new Pipeline"
+            )
+
     def close(self) -> None:
         """Close the source, every sink and the stamps that hold something (the face tag's
         model); each once; errors logged, the first re-raised."""
         if self._closed:
             return
         self._closed = True
-        errors: list[BaseException] = []
-        for stamp in self.chain.stamps:
-            close = getattr(stamp, "close", None)
-            if close is None:
-                continue
-            try:
-                close()
-            except Exception as exc:
-                log.error("closing stamp %s failed: %s", stamp.name, exc)
-                errors.append(exc)
+        errors: list[BaseException] = [*self.chain.close()]
         closables: list[FrameSource | FrameSink] = [self.source, *self.sinks]
         for thing in closables:
             try:
@@ -625,3 +663,50 @@ class Pipeline(Closing):
             if isinstance(err, OverlayError):
                 raise err
             raise OverlayError(f"closing the pipeline failed: {err}") from err
+
+
+def _session_for(output: OutputConfig | None, session: Session | None) -> Session:
+    """The pipeline's session: ``session``, or a new one for ``output`` (one size, once)."""
+    if session is None:
+        output = output or OutputConfig()
+        return Session(size=output.size, fps=output.fps)
+    if output is not None and (output.size, output.fps) != (session.size, session.fps):
+        raise ConfigError(
+            f"output {output.size[0]}x{output.size[1]} at {output.fps:g} fps disagrees with "
+            f"the session's {session.width}x{session.height} at {session.fps:g} fps; give "
+            "one of them"
+        )
+    return session
+
+
+def _open_parts(
+    source: FrameSource | str,
+    sinks: Sequence[FrameSink | str],
+    session: Session,
+    chain: StampChain,
+) -> tuple[FrameSource, list[FrameSink]]:
+    """Open the parts named by strings for ``session``; on failure close what was opened
+    here (and the stamps), then raise."""
+    from overlay.sinks import SinkOptions, open_sink
+    from overlay.sources import SourceOptions, open_source
+
+    opened: list[FrameSource | FrameSink] = []
+    try:
+        if isinstance(source, str):
+            source = open_source(source, SourceOptions(size=session.size, fps=session.fps))
+            opened.append(source)
+        out: list[FrameSink] = []
+        for part in sinks:
+            if isinstance(part, str):
+                named = open_sink(part, SinkOptions(session=session))
+                opened.append(named)
+                out.append(named)
+            else:
+                out.append(part)
+    except BaseException:
+        for thing in opened:
+            with contextlib.suppress(Exception):
+                thing.close()
+        chain.close()
+        raise
+    return source, out

@@ -1,8 +1,10 @@
 """Assemble a disclosed session from settings: the one place the CLI and the app share.
 
-``open_pipeline(settings)`` picks the defaults (webcam if one opens, else the embedded
+``open_session(settings)`` picks the defaults (webcam if one opens, else the embedded
 source; the virtual camera if available, else a recording), opens the source and the
-sinks, and yields a ready :class:`~overlay.pipeline.Pipeline`; leaving closes it all.
+sinks, starts provenance, and yields an :class:`OpenSession`: the ready
+:class:`~overlay.pipeline.Pipeline`, the provenance recorder and the outputs with their
+labels (nobody searches the pipeline's sinks by spec string). Leaving closes it all.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from overlay.config import BannerConfig, OutputConfig
 from overlay.errors import SinkError, SourceError
@@ -20,11 +23,14 @@ from overlay.operator_policy import OperatorPolicy
 from overlay.pipeline import Pipeline
 from overlay.session import Session
 from overlay.sinks import FrameSink, SinkOptions, open_sink
-from overlay.sinks.file import default_recording_path
+from overlay.sinks.file import FileSink, default_recording_path
 from overlay.sources import FrameSource, SourceOptions, open_source
-from overlay.stamps import Stamp, default_stamps
+from overlay.stamps import Stamp, close_stamps, default_stamps
 
-__all__ = ["DEFAULT_SOURCE", "RunSettings", "open_pipeline"]
+if TYPE_CHECKING:
+    from overlay.provenance.recorder import SessionRecorder
+
+__all__ = ["DEFAULT_SOURCE", "OpenSession", "Output", "RunSettings", "open_session"]
 
 log = logging.getLogger("overlay")
 
@@ -45,7 +51,6 @@ class RunSettings:
         device: virtual camera device.
         backend: pyvirtualcam backend.
         loop: files loop.
-        pipe_size: raw frame size for ``pipe:``.
         mirror: mirror the local preview only.
         likeness: image of the person the source shows (consent rules apply).
         declared_generator: the source is a face-swap/generator output.
@@ -68,7 +73,6 @@ class RunSettings:
     device: str | None = None
     backend: str | None = None
     loop: bool = True
-    pipe_size: tuple[int, int] | None = None
     mirror: bool = False
     likeness: str | None = None
     declared_generator: bool = False
@@ -85,7 +89,6 @@ class RunSettings:
             size=self.output.size,
             fps=self.output.fps,
             loop=self.loop,
-            pipe_size=self.pipe_size,
             likeness=self.likeness,
             declared_generator=self.declared_generator or self.declare == "face-swap",
             face_model=self.faces.model,
@@ -100,6 +103,65 @@ class RunSettings:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One place the session's frames go, as the settings named it (or the default).
+
+    Attributes:
+        name: the registry name it was opened by (``vcam``, ``file``, ``pipe``, ``null``).
+        sink: the open sink.
+        label: what to show a person (``vcam /dev/video2``, ``file clip.mp4``).
+        where: the device (``vcam``) or the file (``file``); "" for the others.
+    """
+
+    name: str
+    sink: FrameSink
+    label: str
+    where: str = ""
+
+    @classmethod
+    def of(cls, spec: str, sink: FrameSink) -> Output:
+        name = spec.partition(":")[0].strip().lower()
+        where = ""
+        if isinstance(sink, FileSink):
+            where = str(sink.path)
+        elif name == "vcam":
+            from overlay.sinks.vcam import VirtualCameraSink
+
+            if isinstance(sink, VirtualCameraSink):
+                where = sink.device
+        return cls(name, sink, sink.spec, where)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenSession:
+    """An assembled, open session: what the CLI, the app and library users hold.
+
+    Attributes:
+        pipeline: the ready pipeline (``run()`` / ``step()``).
+        provenance: the session's recorder (manifest, frame log), None without provenance.
+        outputs: the sinks the settings named (or the defaults), in order; not the
+            caller's extra sinks nor the frame log.
+    """
+
+    pipeline: Pipeline
+    provenance: SessionRecorder | None
+    outputs: tuple[Output, ...]
+
+    @property
+    def session(self) -> Session:
+        return self.pipeline.session
+
+    @property
+    def recordings(self) -> tuple[FileSink, ...]:
+        """The recordings of this session (their files, frames, drops and failures)."""
+        return tuple(o.sink for o in self.outputs if isinstance(o.sink, FileSink))
+
+    def output(self, name: str) -> Output | None:
+        """The first output opened by registry name ``name`` (``vcam``), or None."""
+        return next((o for o in self.outputs if o.name == name), None)
+
+
 def _default_source(options: SourceOptions) -> FrameSource:
     try:
         source = open_source("webcam:0", options)
@@ -110,24 +172,25 @@ def _default_source(options: SourceOptions) -> FrameSource:
         return open_source(DEFAULT_SOURCE, options)
 
 
-def _default_sinks(options: SinkOptions, folder: Path | None) -> list[FrameSink]:
+def _default_outputs(options: SinkOptions, folder: Path | None) -> list[Output]:
     try:
-        return [open_sink("vcam", options)]
+        return [Output.of("vcam", open_sink("vcam", options))]
     except SinkError as exc:
         path = default_recording_path(options.session.id, folder)
         log.info("%s", exc)
         log.info("recording to %s instead", path)
-        return [open_sink(f"file:{path}", options)]
+        spec = f"file:{path}"
+        return [Output.of(spec, open_sink(spec, options))]
 
 
 @contextlib.contextmanager
-def open_pipeline(
+def open_session(
     settings: RunSettings,
     *,
     extra_sinks: Sequence[FrameSink] = (),
     session: Session | None = None,
-) -> Iterator[Pipeline]:
-    """Open the source and sinks ``settings`` name and yield the pipeline; close all on exit.
+) -> Iterator[OpenSession]:
+    """Open the source and sinks ``settings`` name and yield the session; close all on exit.
 
     Args:
         settings: what to build.
@@ -145,9 +208,11 @@ def open_pipeline(
         if settings.source
         else _default_source(src_options)
     )
+    outputs: list[Output] = []
     sinks: list[FrameSink] = []
     stamps: list[Stamp] = []
     plan = None
+    recorder = None
     try:
         # The stamps first: a banner that does not fit or a missing face model is refused
         # before any record is written or device opened.
@@ -167,9 +232,10 @@ def open_pipeline(
         source.open()
         if settings.sinks:
             for spec in settings.sinks:
-                sinks.append(open_sink(spec, sink_options))
+                outputs.append(Output.of(spec, open_sink(spec, sink_options)))
         else:
-            sinks = _default_sinks(sink_options, settings.recording_dir)
+            outputs = _default_outputs(sink_options, settings.recording_dir)
+        sinks = [o.sink for o in outputs]
         sinks.extend(extra_sinks)
         if plan is not None:
             recorder = provenance.start(
@@ -181,19 +247,12 @@ def open_pipeline(
             sinks.append(recorder.sink())  # last: recordings are signed before it finishes
         pipeline = Pipeline(source, sinks, session=session, banner=settings.banner, stamps=stamps)
     except BaseException:
-        closables: list[FrameSource | FrameSink] = [*sinks, source]
+        opened = sinks or [o.sink for o in outputs]  # the outputs, then every sink
+        closables: list[FrameSource | FrameSink] = [*opened, source]
         for thing in closables:
             with contextlib.suppress(Exception):
                 thing.close()
-        _close_stamps(stamps)
+        close_stamps(stamps)
         raise
     with pipeline:  # closes the source, the sinks and the stamps
-        yield pipeline
-
-
-def _close_stamps(stamps: Sequence[Stamp]) -> None:
-    """Release what stamps hold (the face tag's worker thread and model)."""
-    for stamp in stamps:
-        close = getattr(stamp, "close", None)
-        if close is not None:
-            close()
+        yield OpenSession(pipeline, recorder, tuple(outputs))

@@ -1,13 +1,17 @@
 """``verify``: check a video, image or screenshot for overlay's disclosures.
 
 :func:`verify` returns a :class:`VerifyReport`; "not found" is a result, not an
-exception. The report has one section per kind of evidence: ``watermark`` now, and
-room for ``manifest``, ``log`` and ``c2pa`` (provenance) beside it.
+exception. The report has one section per kind of evidence: the ``watermark``, and the
+provenance checks beside it (``c2pa``, ``manifest``, ``log``, ``watermark_session``,
+``frames``). ``overlay.verify(path)`` (this module, called) is the same as
+:func:`verify`.
 """
 
 from __future__ import annotations
 
 import math
+import sys
+import types
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -481,3 +485,13 @@ def _finish(report: WatermarkReport) -> WatermarkReport:
     if not math.isfinite(report.score):
         report.score = 0.0
     return report
+
+
+class _CallableModule(types.ModuleType):
+    """``overlay.verify`` is both this module and, called, its :func:`verify`."""
+
+    def __call__(self, path: str | Path, **kwargs: Any) -> VerifyReport:
+        return verify(path, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from overlay.app.qt import QtCore, QtWidgets
 from overlay.app.settings import CUSTOM, AppSettings
-from overlay.app.sources import SourceChoice
+from overlay.app.sources import PickerEntry
 from overlay.config import LANGUAGES, MIN_TEXT_HEIGHT, POSITIONS, PRESETS
 
 __all__ = ["DECLARE_LABELS", "PRESET_LABELS", "SIZES", "SettingsDialog", "SettingsForm"]
@@ -37,7 +37,7 @@ class SettingsForm(QtWidgets.QWidget):
         #: field name -> the lock's reason (shown beside the control, which is disabled).
         self.locks: dict[str, str] = {}
         self._lock_labels: dict[str, QtWidgets.QLabel] = {}
-        self._choice: SourceChoice | None = None
+        self._choice: PickerEntry | None = None
         cols = QtWidgets.QHBoxLayout(self)
         left = QtWidgets.QVBoxLayout()
         right = QtWidgets.QVBoxLayout()
@@ -228,7 +228,7 @@ class SettingsForm(QtWidgets.QWidget):
         self.record_browse.setEnabled("record_path" not in fixed)
 
     # -- settings <-> widgets -----------------------------------------------------------
-    def set_source_choice(self, choice: SourceChoice | None, arg: str = "") -> None:
+    def set_source_choice(self, choice: PickerEntry | None, arg: str = "") -> None:
         """Configure the detail field for the picked source (and set its text)."""
         self._choice = choice
         takes = bool(choice and choice.takes_arg)

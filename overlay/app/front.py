@@ -8,12 +8,17 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from overlay.app import wording
 from overlay.app.flow import FlowLayout
 from overlay.app.qt import QtCore, QtGui, QtWidgets
-from overlay.app.sources import SourceChoice, choice_for_spec, listed_choices, source_choices
+from overlay.app.sources import PickerEntry, choice_for_spec, listed_choices, source_choices
 from overlay.app.theme import chip_style
+
+if TYPE_CHECKING:
+    from overlay.app.worker import SessionInfo
+    from overlay.sources.listing import SourceListing
 
 __all__ = ["CHIPS", "ChipBar", "Readouts", "SourceBar", "SwitchBar", "label_switch"]
 
@@ -41,7 +46,7 @@ class SourceBar(QtWidgets.QWidget):
         self,
         parent: QtWidgets.QWidget | None = None,
         *,
-        allows: Callable[[SourceChoice], bool] | None = None,
+        allows: Callable[[PickerEntry], bool] | None = None,
         lock: str = "",
     ) -> None:
         super().__init__(parent)
@@ -60,7 +65,7 @@ class SourceBar(QtWidgets.QWidget):
         label.setBuddy(self.combo)
         focus = QtGui.QShortcut(QtGui.QKeySequence(SOURCE_KEY), self)
         focus.activated.connect(self.combo.setFocus)
-        self.choices: list[SourceChoice] = []
+        self.choices: list[PickerEntry] = []
         self.set_choices(source_choices())
         self.combo.activated.connect(self.picked)
         self.refresh_button = QtWidgets.QPushButton("Refresh")
@@ -91,7 +96,7 @@ class SourceBar(QtWidgets.QWidget):
         row.addWidget(self.settings_button)
         self.listed_count = 0
 
-    def set_choices(self, choices: list[SourceChoice]) -> None:
+    def set_choices(self, choices: list[PickerEntry]) -> None:
         if self.allows is not None:
             choices = [c for c in choices if self.allows(c)]
         self.choices = choices
@@ -101,11 +106,11 @@ class SourceBar(QtWidgets.QWidget):
             self.combo.addItem(c.label)
         self.combo.blockSignals(False)
 
-    def current(self) -> SourceChoice | None:
+    def current(self) -> PickerEntry | None:
         i = self.combo.currentIndex()
         return self.choices[i] if 0 <= i < len(self.choices) else None
 
-    def select(self, spec: str) -> tuple[SourceChoice, str] | None:
+    def select(self, spec: str) -> tuple[PickerEntry, str] | None:
         """Select the entry for ``spec``; its argument text, or None if none stands for it."""
         index, arg = choice_for_spec(spec, self.choices)
         if index < 0:
@@ -132,14 +137,14 @@ class SourceBar(QtWidgets.QWidget):
         with contextlib.suppress(RuntimeError):  # the window was closed and deleted meanwhile
             self.listed.emit(listing)
 
-    def take_listing(self, listing: object) -> bool:
+    def take_listing(self, listing: SourceListing | None) -> bool:
         """Put what was listed first in the picker; False if nothing was listed."""
         self.listed_count += 1
         self.refresh_button.setEnabled(True)
         if listing is None:
             return False
         self.set_choices(source_choices(listed_choices(listing)))
-        problems: dict[str, str] = getattr(listing, "problems", {})
+        problems = listing.problems
         self.problem.setText("some sources cannot be listed" if problems else "")
         self.problem.setToolTip("\n".join(problems.values()))
         self.problem.setVisible(bool(problems))
@@ -250,7 +255,7 @@ class Readouts:
     def of(
         cls,
         *,
-        sinks: tuple[str, ...] | None,
+        info: SessionInfo | None,
         running: bool,
         slate: bool,
         source_problem: str,
@@ -268,11 +273,10 @@ class Readouts:
         record_wanted: bool = False,
         started: bool = True,
     ) -> Readouts:
-        """``sinks``: the running session's sink labels (None before it started);
-        ``record_wanted``: the Record switch is on; ``started``: the session is open."""
-        sinks_ = sinks or ()
-        vcam_on = running and any(k.startswith("vcam") for k in sinks_)
-        rec_on = running and any(k.startswith("file") for k in sinks_)
+        """``info``: the running session (None before it started); ``record_wanted``: the
+        Record switch is on; ``started``: the session is open."""
+        vcam_on = running and info is not None and bool(info.vcam_device)
+        rec_on = running and info is not None and bool(info.recording)
         if not running and error:
             source = wording.source_chip(error, paused=False)
         elif not running:

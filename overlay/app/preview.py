@@ -29,12 +29,14 @@ class LatestFrameSink(BaseSink):
     """
 
     spec = "app preview"
+    scope = "local"
     live = True
 
     def __init__(self, size: tuple[int, int], notify: Callable[[], None] | None = None) -> None:
         super().__init__(size)
-        self._back: BGRImage = np.zeros(self._shape, np.uint8)
-        self._front: BGRImage = np.zeros(self._shape, np.uint8)
+        w, h = size
+        self._back: BGRImage = np.zeros((h, w, 3), np.uint8)
+        self._front: BGRImage = np.zeros((h, w, 3), np.uint8)
         self._lock = threading.Lock()
         self._fresh = False
         self._pending = False
@@ -48,7 +50,7 @@ class LatestFrameSink(BaseSink):
 
     @property
     def shape(self) -> tuple[int, int, int]:
-        h, w, c = self._shape
+        h, w, c = self._back.shape
         return h, w, c
 
     def _send(self, frame: StampedFrame) -> None:

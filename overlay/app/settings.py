@@ -167,14 +167,13 @@ class AppSettings:
         if name and name not in source_names():
             raise ConfigError(f"unknown source {name!r}; use one of: {', '.join(source_names())}")
         spec = self.source.strip()
-        pipe_size = None
         if name == "pipe":
             arg = spec.partition(":")[2].strip()
             if not arg:
                 raise ConfigError(
                     "the pipe source needs the frame size of the raw BGR stream, e.g. 1280x720"
                 )
-            pipe_size, spec = parse_size(arg, "pipe frame size"), "pipe"
+            spec = f"pipe:{'x'.join(map(str, parse_size(arg, 'pipe frame size')))}"
         sinks: list[str] = []
         if self.vcam:
             sinks.append(f"vcam:{self.device}" if self.device.strip() else "vcam")
@@ -201,7 +200,6 @@ class AppSettings:
         run = RunSettings(
             source=spec or None,  # None: the webcam if one opens, else the avatar
             sinks=tuple(sinks),
-            pipe_size=pipe_size,
             output=output,
             banner=banner,
             device=self.device.strip() or None,

@@ -1,4 +1,5 @@
-"""The source picker's entries, built from the source registry (no source module imported).
+"""The source picker's entries, built from the source registry (no source module imported)
+and the cameras :func:`~overlay.sources.listing.list_cameras` finds.
 
 Sources added to ``overlay.sources`` (avatar, screen, region, window) show up here as
 soon as they are registered; names without a known label still get an entry. What
@@ -8,18 +9,15 @@ put first once the window has listed it (see ``listed_choices``).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from overlay.sources import source_names
+from overlay.sources.listing import SourceListing, list_cameras
 
 __all__ = [
     "AUTOMATIC_LABEL",
-    "SourceChoice",
-    "camera_label",
+    "PickerEntry",
     "choice_for_spec",
     "listed_choices",
     "source_choices",
@@ -27,7 +25,7 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
-class SourceChoice:
+class PickerEntry:
     """One entry of the source picker.
 
     Attributes:
@@ -78,62 +76,48 @@ _KNOWN: dict[str, tuple[str, bool, bool, str, bool]] = {
 _ORDER = ["synthetic", "file", "device", "avatar", "screen", "region", "window", "pipe"]
 
 
-def camera_label(node: str) -> str:
-    """``Camera name (/dev/videoN)`` where the OS gives a name, else the node."""
-    name_file = Path("/sys/class/video4linux") / Path(node).name / "name"
-    try:
-        name = name_file.read_text(encoding="utf-8").strip()
-    except OSError:
-        name = ""
-    return f"{name} ({node})" if name else f"Camera {node}"
-
-
 #: The first entry: no ``--source`` (the webcam if one opens, else the avatar).
 AUTOMATIC_LABEL = "Automatic: the camera, else the avatar"
 
 _KIND_LABELS = {"camera": "Camera", "screen": "Screen", "window": "Window"}
 
 
-def listed_choices(listing: Any) -> list[SourceChoice]:
+def listed_choices(listing: SourceListing) -> list[PickerEntry]:
     """Picker entries for what ``list_sources()`` found (a ``SourceListing``)."""
-    out: list[SourceChoice] = []
+    out: list[PickerEntry] = []
     for c in listing.choices:
         name, _, arg = str(c.spec).partition(":")
         prefix = _KIND_LABELS.get(str(c.kind), str(c.kind).capitalize())
-        out.append(SourceChoice(f"{prefix}: {c.label}", name, fixed_arg=arg))
+        out.append(PickerEntry(f"{prefix}: {c.label}", name, fixed_arg=arg))
     return out
 
 
-def source_choices(listed: Sequence[SourceChoice] | None = None) -> list[SourceChoice]:
+def source_choices(listed: Sequence[PickerEntry] | None = None) -> list[PickerEntry]:
     """The picker's entries: what was listed (or each camera by name), then every source.
 
     Args:
-        listed: entries from :func:`listed_choices`; None: list cameras from /dev only
-            (fast, for the window's first paint).
+        listed: entries from :func:`listed_choices`; None: the cameras only
+            (:func:`~overlay.sources.listing.list_cameras` reads /dev and /sys, fast enough
+            for the window's first paint).
     """
     names = source_names()
-    out: list[SourceChoice] = [SourceChoice(AUTOMATIC_LABEL, "")]
-    out.extend(listed or ())
+    out: list[PickerEntry] = [PickerEntry(AUTOMATIC_LABEL, "")]
+    if listed is None:
+        listed = listed_choices(SourceListing(tuple(list_cameras())))
+    out.extend(listed)
     if "webcam" in names:
-        if listed is None and sys.platform.startswith("linux"):
-            from overlay.sources.capture import camera_nodes
-
-            for node in camera_nodes():
-                index = node.removeprefix("/dev/video")
-                if index.isdigit():
-                    out.append(SourceChoice(camera_label(node), "webcam", fixed_arg=index))
-        out.append(SourceChoice("Camera by number", "webcam", takes_arg=True, hint="0"))
+        out.append(PickerEntry("Camera by number", "webcam", takes_arg=True, hint="0"))
     rest = [n for n in names if n != "webcam"]
     rest.sort(key=lambda n: (_ORDER.index(n) if n in _ORDER else len(_ORDER), n))
     for name in rest:
         label, takes, required, hint, browse = _KNOWN.get(
             name, (name.capitalize(), True, False, "optional argument", False)
         )
-        out.append(SourceChoice(label, name, None, takes, required, hint, browse))
+        out.append(PickerEntry(label, name, None, takes, required, hint, browse))
     return out
 
 
-def choice_for_spec(spec: str, choices: list[SourceChoice]) -> tuple[int, str]:
+def choice_for_spec(spec: str, choices: list[PickerEntry]) -> tuple[int, str]:
     """The entry (index) and argument text that stand for ``spec``; (-1, "") if none."""
     name, _, arg = spec.partition(":")
     name = name.strip().lower()

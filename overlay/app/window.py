@@ -30,7 +30,7 @@ from overlay.app.settings import (
     save_settings,
     settings_path,
 )
-from overlay.app.sources import SourceChoice
+from overlay.app.sources import PickerEntry
 from overlay.app.theme import apply_theme
 from overlay.app.tray import Tray, app_icon, tray_available
 from overlay.app.view import PreviewView
@@ -40,6 +40,7 @@ from overlay.doctor import Check, listed_as, vcam_checks
 from overlay.errors import ConfigError
 from overlay.operator_policy import OperatorPolicy
 from overlay.session import Session
+from overlay.sources.listing import SourceListing
 
 __all__ = ["MainWindow", "PreviewView"]
 
@@ -264,7 +265,7 @@ class MainWindow(QtWidgets.QMainWindow):
         SwitchBar.set(self.vcam_switch, s.vcam)
         SwitchBar.set(self.record_switch, s.record)
 
-    def _current_choice(self) -> SourceChoice | None:
+    def _current_choice(self) -> PickerEntry | None:
         return self.source_bar.current() if self.source_bar is not None else None
 
     def form_settings(self) -> AppSettings:
@@ -332,7 +333,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def sources_listed(self) -> int:
         return self.source_bar.listed_count if self.source_bar is not None else 0
 
-    def _on_sources_listed(self, listing: object) -> None:
+    def _on_sources_listed(self, listing: SourceListing | None) -> None:
         if self.source_bar is None or self.dialog is None:
             return
         spec = self.form_settings().source
@@ -555,11 +556,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _update_chips(self) -> None:
         info, r, s = self.control.info, self.control.last_readout, self.settings
-        sinks = info.sinks if info else None
-        device = next((k.split(" ", 1)[1] for k in sinks or () if k.startswith("vcam ")), "")
+        device = info.vcam_device if info else ""
         rec_seconds = time.monotonic() - self._session_started_at if info else 0.0
         out = Readouts.of(
-            sinks=sinks,
+            info=info,
             running=self.control.running,
             slate=self.control.slate,
             source_problem=self.source_problem,
@@ -665,10 +665,10 @@ class MainWindow(QtWidgets.QMainWindow):
         super().closeEvent(event)
 
 
-def _picker_rule(policy: OperatorPolicy) -> Callable[[SourceChoice], bool]:
+def _picker_rule(policy: OperatorPolicy) -> Callable[[PickerEntry], bool]:
     """Which picker entries a policy allows (an entry with a detail: by its kind)."""
 
-    def allows(choice: SourceChoice) -> bool:
+    def allows(choice: PickerEntry) -> bool:
         if choice.fixed_arg is None and choice.takes_arg:
             return policy.allows_kind(choice.name)
         return policy.allows_source(choice.spec())

@@ -13,9 +13,10 @@ from overlay.app.preview import LatestFrameSink
 from overlay.app.qt import QtCore
 from overlay.errors import OverlayError, SinkError
 from overlay.pipeline import Pipeline
-from overlay.runner import RunSettings, open_pipeline
+from overlay.runner import OpenSession, RunSettings, open_session
 from overlay.session import Session
 from overlay.stamps.banner import BannerStamp
+from overlay.stamps.watermark import WatermarkStamp
 from overlay.stats import Stats
 
 __all__ = [
@@ -29,9 +30,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Sinks that are bookkeeping, not outputs (not listed under "Sending to").
-_NOT_OUTPUTS = frozenset({"null", "provenance"})
-
 #: Seconds between statistics updates sent to the window.
 STATS_INTERVAL = 0.5
 
@@ -43,7 +41,10 @@ class SessionInfo:
     Attributes:
         session_id: the id every frame of the session carries.
         source: the source's label.
-        sinks: the labels of the sinks the frames go to (the preview excluded).
+        sinks: the labels of the outputs the frames leave by (a null sink, the preview
+            and the frame log are not outputs).
+        vcam_device: the virtual camera's device ("" when the session sends to none).
+        recording: the recording's file ("" when the session records none).
         text_height_px: the banner's cap height in pixels.
         text_height_fraction: that height as a fraction of the shortest side.
         watermark: the watermark stamp's status line.
@@ -53,6 +54,8 @@ class SessionInfo:
     session_id: str
     source: str
     sinks: tuple[str, ...]
+    vcam_device: str
+    recording: str
     text_height_px: int
     text_height_fraction: float
     watermark: str
@@ -68,29 +71,16 @@ class Readout:
 
 
 def watermark_status(pipeline: Pipeline) -> str:
-    """A plain line about the invisible watermark ("not in this session" without one).
-
-    Uses the stamp's ``status`` attribute when it has one; else the stamp's presence in
-    the chain (``default_stamps`` always puts it first).
-    """
-    for stamp in pipeline.chain.stamps:
-        if stamp.name == "watermark":
-            status = getattr(stamp, "status", None)
-            if callable(status):
-                status = status()
-            if isinstance(status, str) and status:
-                return status
-            return "on: every frame carries the session id, invisibly"
+    """A plain line about the invisible watermark ("not in this session" without one)."""
+    if any(isinstance(stamp, WatermarkStamp) for stamp in pipeline.chain.stamps):
+        return "on: every frame carries the session id, invisibly"
     return "not in this session"
 
 
-def provenance_status(pipeline: Pipeline) -> str:
+def provenance_status(opened: OpenSession) -> str:
     """The manifest path of the session's provenance record, or "" without one."""
-    for sink in pipeline.sinks:
-        if sink.spec == "provenance":
-            path = getattr(getattr(sink, "recorder", None), "manifest_path", None)
-            return f"signed manifest {path}" if path else "recorded"
-    return ""
+    recorder = opened.provenance
+    return f"signed manifest {recorder.manifest_path}" if recorder is not None else ""
 
 
 def describe_error(exc: BaseException) -> str:
@@ -178,9 +168,10 @@ class SessionWorker(QtCore.QObject):
         pipeline_log = logging.getLogger("overlay.pipeline")
         pipeline_log.addHandler(watch)
         try:
-            with open_pipeline(self.settings, extra_sinks=[self.sink], session=self.session) as p:
+            with open_session(self.settings, extra_sinks=[self.sink], session=self.session) as s:
+                p = s.pipeline
                 self._pipeline = p
-                self.sessionStarted.emit(self._info(p))
+                self.sessionStarted.emit(self._info(s))
                 if not self._stop.is_set():
                     p.run(frames=self.frames, pace=self.pace)
                 self._emit_stats(p)
@@ -201,18 +192,20 @@ class SessionWorker(QtCore.QObject):
         if p is not None:
             p.stop()
 
-    def _info(self, p: Pipeline) -> SessionInfo:
+    def _info(self, opened: OpenSession) -> SessionInfo:
+        p = opened.pipeline
         banner = next((s for s in p.chain.stamps if isinstance(s, BannerStamp)), None)
+        vcam, recording = opened.output("vcam"), opened.output("file")
         return SessionInfo(
             session_id=p.session.id,
             source=p.source.spec,
-            sinks=tuple(
-                k.spec for k in p.sinks if k is not self.sink and k.spec not in _NOT_OUTPUTS
-            ),
+            sinks=tuple(o.label for o in opened.outputs if o.sink.scope != "local"),
+            vcam_device=vcam.where if vcam else "",
+            recording=recording.where if recording else "",
             text_height_px=banner.sprite.text_height_px if banner else 0,
             text_height_fraction=banner.text_height_fraction if banner else 0.0,
             watermark=watermark_status(p),
-            provenance=provenance_status(p),
+            provenance=provenance_status(opened),
         )
 
     def _emit_stats(self, p: Pipeline) -> None:

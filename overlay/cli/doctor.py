@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from overlay.doctor import Check, all_checks, linux_checks, opencv_check, other_os_checks
+from overlay.doctor import all_checks
 
-__all__ = ["Check", "add_parser", "linux_checks", "opencv_check", "other_os_checks", "run"]
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: Any) -> None:

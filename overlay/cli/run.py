@@ -19,14 +19,12 @@ from overlay.cli.common import (
     banner_from_args,
     output_from_args,
 )
-from overlay.config import parse_size
 from overlay.errors import ConfigError
 from overlay.faces import FaceSettings
 from overlay.operator_policy import find_policy
 from overlay.pipeline import Pipeline
-from overlay.runner import RunSettings, open_pipeline
+from overlay.runner import RunSettings, open_session
 from overlay.sinks.encode import DEFAULT_QUALITY, check_quality
-from overlay.sinks.file import FileSink
 
 __all__ = ["add_parser", "run", "settings_from_args"]
 
@@ -147,6 +145,23 @@ def _given(args: argparse.Namespace) -> frozenset[str]:
     return frozenset(k for k, v in names.items() if v is not None)
 
 
+def _source_from_args(args: argparse.Namespace) -> str | None:
+    """``--source``, with ``--pipe-size WxH`` folded into it (``pipe:WxH``: one way)."""
+    if args.pipe_size is None:
+        return str(args.source) if args.source is not None else None
+    name, _, arg = (args.source or "").partition(":")
+    if name.strip().lower() != "pipe":
+        raise ConfigError(
+            f"--pipe-size {args.pipe_size} is for --source pipe:, not "
+            f"{args.source or 'the default source'}; drop --pipe-size or add --source pipe:"
+        )
+    if arg.strip() and arg.strip() != args.pipe_size.strip():
+        raise ConfigError(
+            f"--source {args.source} and --pipe-size {args.pipe_size} disagree; give the size once"
+        )
+    return f"pipe:{args.pipe_size.strip()}"
+
+
 def settings_from_args(args: argparse.Namespace) -> RunSettings:
     """The run's settings from parsed ``run`` arguments (validated; held to the policy)."""
     policy = find_policy(getattr(args, "policy", None))
@@ -154,14 +169,13 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
     if args.size is None:
         args.size = DEFAULT_SIZE
     settings = RunSettings(
-        source=args.source,
+        source=_source_from_args(args),
         sinks=tuple(args.sink or ()),
         output=output_from_args(args),
         banner=banner_from_args(args),
         device=args.device,
         backend=args.backend,
         loop=not args.no_loop,
-        pipe_size=parse_size(args.pipe_size, "--pipe-size") if args.pipe_size else None,
         mirror=args.mirror,
         likeness=args.likeness,
         declare=args.declare,
@@ -173,7 +187,7 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
     if policy is None:
         return settings
     settings = policy.fill(settings, given)
-    policy.check(settings)  # open_pipeline checks again; this refuses before any I/O
+    policy.check(settings)  # open_session checks again; this refuses before any I/O
     return settings
 
 
@@ -214,7 +228,8 @@ def _stop_on_signals(held: list[Pipeline]) -> Iterator[None]:
 def run(args: argparse.Namespace) -> int:
     _check_limits(args)
     held: list[Pipeline] = []
-    with _stop_on_signals(held), open_pipeline(settings_from_args(args)) as pipeline:
+    with _stop_on_signals(held), open_session(settings_from_args(args)) as opened:
+        pipeline = opened.pipeline
         held.append(pipeline)
         s = pipeline.session
         log.info(
@@ -227,11 +242,12 @@ def run(args: argparse.Namespace) -> int:
             s.fps,
         )
         stats = pipeline.run(frames=args.frames, seconds=args.seconds, pace=not args.no_pace)
-    files = {}
-    for sink in pipeline.sinks:
-        recorder = getattr(sink, "recorder", None)
-        if recorder is not None:
-            files = {"manifest": str(recorder.manifest_path), "log": str(recorder.log_path)}
+    recorder = opened.provenance
+    files = (
+        {"manifest": str(recorder.manifest_path), "log": str(recorder.log_path)}
+        if recorder is not None
+        else {}
+    )
     stats = pipeline.stats()  # again: the sinks' final counts, after they closed
     recordings = [
         {
@@ -240,8 +256,7 @@ def run(args: argparse.Namespace) -> int:
             "dropped": sink.dropped,
             "failed": None if sink.failure is None else str(sink.failure),
         }
-        for sink in pipeline.sinks
-        if isinstance(sink, FileSink)
+        for sink in opened.recordings
     ]
     if args.json:
         print(

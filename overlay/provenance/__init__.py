@@ -11,7 +11,7 @@ where::
 
 from __future__ import annotations
 
-from overlay.provenance.check import (
+from overlay.provenance.checks import (
     check_c2pa,
     check_log,
     check_manifest,

@@ -6,7 +6,8 @@ AIGC object in that recording's header and signs it when it finishes; ``finish()
 the log and rewrites the manifest (``status: complete``) with the end time, the log's head
 and each recording's SHA-256, frames and drops (a recording that failed is listed with its
 error and the partial file that keeps its frames).
-Files: ``data_dir()/sessions/<id>-<start>.manifest.json`` and ``...log.jsonl``.
+Files: ``data_dir()/sessions/<id>-<start>.manifest.json`` and ``...log.jsonl``, named by
+:mod:`overlay.provenance.naming`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from overlay.provenance._files import sha256_file, write_atomic
 from overlay.provenance.consent import ConsentRecord
 from overlay.provenance.framelog import FrameLog, utc_now
 from overlay.provenance.keys import SigningKey, load_signing_key
+from overlay.provenance.naming import SessionPaths
 from overlay.provenance.policy import Disclosure
 from overlay.provenance.recording import RecordingInfo, sign_recording
 from overlay.provenance.signed import seal_document
@@ -40,7 +42,6 @@ __all__ = [
     "ProvenanceSink",
     "SessionRecorder",
     "aigc_object",
-    "sessions_dir",
     "watermark_key_id",
 ]
 
@@ -48,13 +49,6 @@ log = logging.getLogger(__name__)
 
 MANIFEST_FORMAT = "overlay.session-manifest/1"
 PRODUCER = "overlay"
-
-
-def sessions_dir() -> Path:
-    """``data_dir()/sessions`` (created with mode 0700)."""
-    folder = paths.data_dir() / "sessions"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder
 
 
 def watermark_key_id() -> str | None:
@@ -125,10 +119,8 @@ class SessionRecorder:
         self.exact_digests = exact_digests
         self.key = key or load_signing_key()
         self.disclosure = disclosure
-        stamp = session.started_utc.strftime("%Y%m%dT%H%M%SZ")
-        folder = sessions_dir()
-        self.manifest_path = folder / f"{session.id}-{stamp}.manifest.json"
-        self.log_path = folder / f"{session.id}-{stamp}.log.jsonl"
+        files = SessionPaths.new(session.id, session.started_utc)
+        self.manifest_path, self.log_path = files.manifest, files.log
         self.aigc = aigc_object(session.id, self.key.key_id)
         self._lock = threading.Lock()
         self._recordings: list[dict[str, Any]] = []
@@ -296,6 +288,7 @@ class ProvenanceSink(BaseSink):
     frame's path) and never drops a frame: a full queue makes the pipeline wait.
     """
 
+    scope = "local"
     overflow = "block"
     companion = True  # logs what the outputs get; not an output of its own
 

@@ -87,14 +87,13 @@ def plan(
 
 
 def scopes_of(sinks: Sequence[FrameSink]) -> tuple[str, ...]:
-    """The consent scopes these sinks need: ``record`` for files, ``live`` for cameras."""
-    scopes: set[str] = set()
-    for sink in sinks:
-        if isinstance(sink, FileSink):
-            scopes.add("record")
-        elif type(sink).__module__ == "overlay.sinks.vcam":
-            scopes.add("live")
-    return tuple(sorted(scopes))
+    """The consent scopes these sinks need, from each sink's declared ``scope``.
+
+    ``record`` for recordings, ``live`` for frames sent out as they happen (a virtual
+    camera, ``pipe:``, any sink that does not declare otherwise); ``local`` sinks (a
+    preview, memory, the frame log) need none.
+    """
+    return tuple(sorted({sink.scope for sink in sinks if sink.scope != "local"}))
 
 
 def start(

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from overlay.closing import Closing
-from overlay.config import OutputConfig
 from overlay.frames import StampedFrame
 from overlay.session import Session
 
-__all__ = ["BaseSink", "FrameSink", "SinkOptions"]
+__all__ = ["BaseSink", "FrameSink", "SinkOptions", "SinkScope"]
+
+#: Where a sink's frames go, which decides the consent a likeness needs:
+#: ``live``: out to others as they happen (a virtual camera, ``pipe:`` to a stream);
+#: ``record``: kept in a file; ``local``: stay in this process or on this screen (a
+#: preview, memory, null, the frame log), which needs no consent scope.
+SinkScope = Literal["live", "record", "local"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,16 +34,20 @@ class SinkOptions:
     backend: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
-    @property
-    def output(self) -> OutputConfig:
-        return OutputConfig(self.session.size, self.session.fps)
-
 
 @runtime_checkable
 class FrameSink(Protocol):
-    """Where stamped frames go. ``send`` raises TypeError for anything but a StampedFrame."""
+    """Where stamped frames go. ``send`` raises TypeError for anything but a StampedFrame.
+
+    ``scope`` (a :data:`SinkScope`) says where the frames end up; consent is held to it.
+    """
 
     spec: str
+
+    @property
+    def scope(self) -> SinkScope:
+        """Where the frames go: ``live``, ``record`` or ``local``."""
+        ...
 
     def send(self, frame: StampedFrame) -> None: ...
 
@@ -48,10 +57,16 @@ class FrameSink(Protocol):
 class BaseSink(Closing):
     """Type and shape checks built once, idempotent close, context manager.
 
+    ``size`` None (in-process sinks made by library callers): the shape is taken from
+    the first frame, and every later frame must have it.
+
     Subclasses implement ``_send`` and ``_close``.
     """
 
     spec = "?"
+    #: Where the frames go (consent is checked against it). A sink that does not say is
+    #: held to the strictest use: frames sent out live.
+    scope: SinkScope = "live"
     #: Live sinks (a virtual camera, a preview) get frames on the pipeline's thread; the
     #: others on their own thread through a bounded queue (see overlay.sinks.worker).
     live = False
@@ -59,9 +74,8 @@ class BaseSink(Closing):
     #: the pipeline until there is room (for sinks that must see every frame).
     overflow = "drop"
 
-    def __init__(self, size: tuple[int, int]) -> None:
-        w, h = size
-        self._shape = (h, w, 3)
+    def __init__(self, size: tuple[int, int] | None) -> None:
+        self._shape: tuple[int, ...] | None = None if size is None else (size[1], size[0], 3)
         self._closed = False
 
     def send(self, frame: StampedFrame) -> None:
@@ -70,7 +84,9 @@ class BaseSink(Closing):
                 f"{self.spec} sink takes StampedFrame, got {type(frame).__name__}; frames "
                 "reach sinks only through the pipeline's stamps"
             )
-        if frame.image.shape != self._shape:
+        if self._shape is None:
+            self._shape = frame.image.shape
+        elif frame.image.shape != self._shape:
             raise ValueError(
                 f"{self.spec} sink expects frames of shape {self._shape}, got {frame.image.shape}"
             )

@@ -128,6 +128,8 @@ class FileSink(BaseSink):
         failure: the error that ended the recording early, if any.
     """
 
+    scope = "record"
+
     def __init__(
         self,
         path: str | Path,

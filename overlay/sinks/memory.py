@@ -9,12 +9,17 @@ __all__ = ["MemorySink", "NullSink"]
 
 
 class NullSink(BaseSink):
-    """Discards frames; counts them. For measurement."""
+    """Discards frames; counts them. For measurement.
+
+    Args:
+        size: the output (width, height); None: that of the first frame.
+    """
 
     spec = "null"
+    scope = "local"
     live = True
 
-    def __init__(self, size: tuple[int, int]) -> None:
+    def __init__(self, size: tuple[int, int] | None = None) -> None:
         super().__init__(size)
         self.count = 0
 
@@ -27,13 +32,19 @@ class NullSink(BaseSink):
 
 
 class MemorySink(BaseSink):
-    """Keeps a copy of every frame (up to ``limit``, oldest dropped), with its metadata."""
+    """Keeps a copy of every frame (up to ``limit``, oldest dropped), with its metadata.
+
+    Args:
+        size: the output (width, height); None: that of the first frame.
+        limit: keep at most this many frames (the newest).
+    """
 
     spec = "memory"
+    scope = "local"
     live = True
     lossless = True
 
-    def __init__(self, size: tuple[int, int], limit: int | None = None) -> None:
+    def __init__(self, size: tuple[int, int] | None = None, limit: int | None = None) -> None:
         super().__init__(size)
         self.limit = limit
         self.images: list[BGRImage] = []

@@ -19,6 +19,7 @@ class PreviewSink(BaseSink):
     """Shows every frame in a window. Mirroring applies to this window, never to the output."""
 
     spec = "preview"
+    scope = "local"
     live = True
 
     def __init__(
@@ -31,7 +32,6 @@ class PreviewSink(BaseSink):
             raise SinkError("no display for the preview window; drop --sink preview or set DISPLAY")
         self.mirror = mirror
         self.title = title
-        self._view = None
         try:
             cv2.namedWindow(title, cv2.WINDOW_NORMAL)
         except cv2.error as exc:

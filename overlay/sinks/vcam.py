@@ -32,6 +32,7 @@ class VirtualCameraSink(BaseSink):
     pyvirtualcam converts each frame to the device's 4:2:0 YUV format.
     """
 
+    scope = "live"
     live = True
 
     def __init__(

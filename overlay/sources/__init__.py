@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from overlay.registry import Registry
-from overlay.sources.base import BaseSource, FrameSource, SourceOptions
+from overlay.sources.base import BaseSource, FrameSource, SourceMode, SourceOptions
 
 __all__ = [
     "SOURCES",
     "BaseSource",
     "FrameSource",
+    "SourceMode",
     "SourceOptions",
     "open_source",
     "register_source",

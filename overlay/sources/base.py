@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import time
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol, Self, runtime_checkable
@@ -9,7 +10,31 @@ from typing import BinaryIO, Protocol, Self, runtime_checkable
 from overlay.closing import Closing
 from overlay.frames import BGRImage, Frame, check_image
 
-__all__ = ["BaseSource", "FrameSource", "SourceOptions"]
+__all__ = ["BaseSource", "FrameSource", "SourceMode", "SourceOptions"]
+
+
+class SourceMode(enum.Enum):
+    """How the pipeline schedules a source (its one scheduling capability).
+
+    Members:
+        LIVE: runs at its own pace on a capture thread (cameras, screens, windows); the
+            pipeline keeps only the newest frame, and after a failure (or an end) it sends
+            the slate and opens the source again, at most once a second.
+        QUEUED: read in order on a capture thread through a small queue (files, pipes);
+            its end or a SourceError ends the run.
+        ON_DEMAND: draws each frame when asked (synthetic, the idle avatar): the pipeline
+            reads it on its own thread at each tick, so nothing waits in a queue; a
+            SourceError ends the run.
+    """
+
+    LIVE = "live"
+    QUEUED = "queued"
+    ON_DEMAND = "on_demand"
+
+    @property
+    def restartable(self) -> bool:
+        """The pipeline closes and opens the source again when it fails."""
+        return self is SourceMode.LIVE
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +45,6 @@ class SourceOptions:
         size: requested (width, height); sources that can choose use it (webcam, synthetic).
         fps: requested frame rate.
         loop: files start again at their end.
-        pipe_size: (width, height) of raw frames on a pipe.
         stdin: the byte stream the ``pipe:`` source reads (default: sys.stdin.buffer).
         likeness: an image of the person a source shows (consent rules apply).
         declared_generator: the user declares the source is a face-swap/generator output.
@@ -30,7 +54,6 @@ class SourceOptions:
     size: tuple[int, int] = (1280, 720)
     fps: float = 30.0
     loop: bool = True
-    pipe_size: tuple[int, int] | None = None
     stdin: BinaryIO | None = None
     likeness: str | None = None
     declared_generator: bool = False
@@ -41,21 +64,15 @@ class SourceOptions:
 class FrameSource(Protocol):
     """Where frames come from.
 
-    ``live`` sources (cameras) run at their own pace: the pipeline keeps only the newest
-    frame. Other sources (files, pipes, synthetic) are read in order through a small queue.
-    ``restartable`` sources are closed and opened again when they fail. ``on_demand``
-    sources draw each frame when asked (synthetic, the idle avatar): the pipeline reads them
-    on its own thread at each tick, so nothing waits in a queue. ``origin`` says
+    ``mode`` (a :class:`SourceMode`) says how the pipeline schedules it. ``origin`` says
     what the pixels are, for provenance and consent: ``camera`` (the user's own camera),
     ``generator`` (a face-swap/avatar tool's output: devices, pipes, captured windows),
     ``synthetic`` (rendered by overlay itself) or ``media`` (a file of unknown making).
     """
 
     spec: str
-    live: bool
-    restartable: bool
+    mode: SourceMode
     origin: str
-    on_demand: bool
 
     def open(self) -> None:
         """Acquire the device or file. Idempotent. Raises SourceError."""
@@ -82,12 +99,12 @@ class BaseSource(Closing):
     """
 
     spec = "?"
-    live = False
-    restartable = False
+    mode = SourceMode.QUEUED
     origin = "media"
-    on_demand = False
 
     def __init__(self) -> None:
+        if type(self).spec == BaseSource.spec:
+            self.spec = type(self).__name__  # until the subclass names itself
         self._opened = False
         self._index = 0
         self._size: tuple[int, int] | None = None
@@ -103,11 +120,6 @@ class BaseSource(Closing):
             self._opened = False
             self._close()
 
-    def reopen(self) -> None:
-        """Close and open again (a camera that went away may be back)."""
-        self.close()
-        self.open()
-
     def __enter__(self) -> Self:
         self.open()
         return self
@@ -119,7 +131,7 @@ class BaseSource(Closing):
         image = self._read()
         if image is None:
             return None
-        check_image(image, f"{self.spec} frame")
+        check_image(image, f"frame {self._index} of source {self.spec}")
         self._size = (int(image.shape[1]), int(image.shape[0]))
         frame = Frame(image, self._index, time.monotonic())
         self._index += 1

@@ -10,23 +10,15 @@ import cv2
 
 from overlay.errors import ConfigError, SourceError
 from overlay.frames import BGRImage, as_bgr
-from overlay.sources.base import BaseSource, SourceOptions
+from overlay.sources.base import BaseSource, SourceMode, SourceOptions
 
-__all__ = ["DeviceSource", "WebcamSource", "camera_nodes"]
+__all__ = ["DeviceSource", "WebcamSource"]
 
 log = logging.getLogger(__name__)
 
 
-def camera_nodes() -> list[str]:
-    """Video device nodes on Linux (``/dev/video*``); empty elsewhere or when none exist."""
-    if not sys.platform.startswith("linux"):
-        return []
-    return sorted(str(p) for p in Path("/dev").glob("video*"))
-
-
 class _CaptureSource(BaseSource):
-    live = True
-    restartable = True
+    mode = SourceMode.LIVE
 
     def __init__(self, target: int | str, size: tuple[int, int], fps: float, label: str) -> None:
         super().__init__()

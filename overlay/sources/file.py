@@ -11,7 +11,7 @@ from overlay.errors import ConfigError, FrameFormatError, SourceError
 from overlay.frames import BGRImage, as_bgr, check_image
 from overlay.images import MAX_IMAGE_PIXELS, check_pixels, read_image, regular_file
 from overlay.paths import checked_path, display_path
-from overlay.sources.base import BaseSource, SourceOptions
+from overlay.sources.base import BaseSource, SourceMode, SourceOptions
 
 __all__ = ["IMAGE_SUFFIXES", "FileSource"]
 
@@ -37,7 +37,7 @@ class FileSource(BaseSource):
         loop: start again at the end (a still repeats); otherwise end with the file.
     """
 
-    live = False
+    mode = SourceMode.QUEUED
 
     def __init__(self, path: str | Path, loop: bool = True) -> None:
         super().__init__()

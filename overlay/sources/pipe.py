@@ -8,10 +8,11 @@ from typing import BinaryIO
 
 import numpy as np
 
+from overlay.config import parse_size
 from overlay.errors import ConfigError, SourceError
 from overlay.frames import BGRImage
 from overlay.images import check_pixels
-from overlay.sources.base import BaseSource, SourceOptions
+from overlay.sources.base import BaseSource, SourceMode, SourceOptions
 
 __all__ = ["PipeSource"]
 
@@ -19,14 +20,14 @@ log = logging.getLogger(__name__)
 
 
 class PipeSource(BaseSource):
-    """``pipe:``: frames of ``width*height*3`` bytes (BGR, row-major) back to back on stdin.
+    """``pipe:WxH``: frames of ``W*H*3`` bytes (BGR, row-major) back to back on stdin.
 
-    Example: ``ffmpeg -i in.mp4 -f rawvideo -pix_fmt bgr24 - | overlay run --source pipe:
-    --pipe-size 1280x720``. The stream ends at end of file; a partial last frame is dropped
-    with a warning.
+    Example: ``ffmpeg -i in.mp4 -f rawvideo -pix_fmt bgr24 - | overlay run --source
+    pipe:1280x720`` (``--pipe-size 1280x720`` is the same thing spelt as a flag). The
+    stream ends at end of file; a partial last frame is dropped with a warning.
     """
 
-    live = False
+    mode = SourceMode.QUEUED
     origin = "generator"
 
     def __init__(self, size: tuple[int, int], stream: BinaryIO | None = None) -> None:
@@ -36,17 +37,19 @@ class PipeSource(BaseSource):
             raise ConfigError(f"--pipe-size {w}x{h} is too small; frames need at least 2x2 pixels")
         check_pixels(w, h, "--pipe-size")
         self.size = size
-        self.spec = "pipe"
+        self.spec = f"pipe:{w}x{h}"
         self._stream = stream
         self._nbytes = w * h * 3
 
     @classmethod
     def from_spec(cls, arg: str | None, options: SourceOptions) -> PipeSource:
-        if options.pipe_size is None:
+        """The size travels in the spec, the one way it is given: ``pipe:1280x720``."""
+        if not arg or not arg.strip():
             raise ConfigError(
-                "--source pipe: needs the frame size of the raw BGR stream; add --pipe-size WxH"
+                "--source pipe: needs the frame size of the raw BGR stream; write "
+                "--source pipe:WxH (or add --pipe-size WxH)"
             )
-        return cls(options.pipe_size, options.stdin)
+        return cls(parse_size(arg.strip(), "--pipe-size"), options.stdin)
 
     def _open(self) -> None:
         if self._stream is None:

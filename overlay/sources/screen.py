@@ -21,7 +21,7 @@ import numpy as np
 
 from overlay.errors import ConfigError, SourceError
 from overlay.frames import BGRImage, as_bgr
-from overlay.sources.base import BaseSource, SourceOptions
+from overlay.sources.base import BaseSource, SourceMode, SourceOptions
 from overlay.sources.desktop import (
     Rect,
     find_window,
@@ -71,8 +71,7 @@ class _GrabSource(BaseSource):
     The image of a frame stays valid until two more frames were read; copy it to keep it.
     """
 
-    live = True
-    restartable = True
+    mode = SourceMode.LIVE
     origin = "generator"
 
     def __init__(self, spec: str, fps: float = 30.0, *, pace: bool = True) -> None:

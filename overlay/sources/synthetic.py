@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from overlay.frames import BGRImage, as_bgr
-from overlay.sources.base import BaseSource, SourceOptions
+from overlay.sources.base import BaseSource, SourceMode, SourceOptions
 
 __all__ = ["SyntheticSource"]
 
@@ -21,9 +21,8 @@ class SyntheticSource(BaseSource):
     drawings, so a 1080p frame costs about one frame copy.
     """
 
-    live = False
+    mode = SourceMode.ON_DEMAND
     origin = "synthetic"
-    on_demand = True
 
     def __init__(self, size: tuple[int, int] = (1280, 720), fps: float = 30.0) -> None:
         super().__init__()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from overlay.config import BannerConfig
 from overlay.session import Session
 from overlay.stamps.banner import BannerStamp
-from overlay.stamps.base import Stamp, StampChain
+from overlay.stamps.base import Closable, Stamp, StampChain, close_stamps
 from overlay.stamps.facetag import FaceTagStamp
 from overlay.stamps.mark import MarkStamp
 from overlay.stamps.watermark import WatermarkStamp
@@ -17,17 +17,23 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BannerStamp",
+    "Closable",
     "FaceTagStamp",
     "MarkStamp",
     "Stamp",
     "StampChain",
     "WatermarkStamp",
+    "close_stamps",
     "default_stamps",
 ]
 
 
 def default_stamps(
-    session: Session, banner: BannerConfig, faces: FaceSettings | None = None
+    session: Session,
+    banner: BannerConfig,
+    faces: FaceSettings | None = None,
+    *,
+    watermark_key: bytes | None = None,
 ) -> list[Stamp]:
     """The session's stamps in their required order: face tag, banner, mark, watermark.
 
@@ -37,12 +43,14 @@ def default_stamps(
 
     ``faces`` defaults to ``FaceSettings()`` (tag on, detection inline). With no face
     model the face tag is a no-op and the banner stays where configured.
+    ``watermark_key`` seals the session id (default: the installation's key, created in
+    the config folder on first use).
     """
     from overlay.faces import FaceSettings, open_face_watch
 
     # The watermark is made first (it is stamped last): its key is checked (mode 0600)
     # before the face model loads.
-    watermark = WatermarkStamp(session)
+    watermark = WatermarkStamp(session, installation_key=watermark_key)
     tag = FaceTagStamp(
         session,
         open_face_watch(faces or FaceSettings()),

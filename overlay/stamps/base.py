@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
 from overlay.errors import StampError
 from overlay.frames import _SEAL, Frame, StampedFrame
 from overlay.session import Session
 
-__all__ = ["Stamp", "StampChain"]
+__all__ = ["Closable", "Stamp", "StampChain", "close_stamps"]
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,33 @@ class Stamp(Protocol):
     def apply(self, frame: Frame) -> Frame:
         """Stamp ``frame.image`` in place and return the frame."""
         ...
+
+
+@runtime_checkable
+class Closable(Protocol):
+    """A stamp that holds something to release (the face tag's model and worker)."""
+
+    def close(self) -> None:
+        """Release it. Idempotent."""
+        ...
+
+
+def close_stamps(stamps: Iterable[Stamp]) -> list[Exception]:
+    """Close every :class:`Closable` stamp once; errors are logged and returned.
+
+    The one place stamps are closed: by the chain (the pipeline closing) and by the
+    session's assembly when it fails before a pipeline exists.
+    """
+    errors: list[Exception] = []
+    for stamp in stamps:
+        if not isinstance(stamp, Closable):
+            continue
+        try:
+            stamp.close()
+        except Exception as exc:
+            log.error("closing stamp %s failed: %s", stamp.name, exc)
+            errors.append(exc)
+    return errors
 
 
 class StampChain:
@@ -71,6 +98,10 @@ class StampChain:
         # every frame a slate.
         slate = any(getattr(s, "hides_source", False) for s in self.stamps)
         return StampedFrame(frame, self.session.id, slate=slate, seal=_SEAL)
+
+    def close(self) -> list[Exception]:
+        """Close the stamps that hold something; the errors, logged, are returned."""
+        return close_stamps(self.stamps)
 
     def seal_slate(self, frame: Frame) -> StampedFrame:
         """Seal a slate whose pixels carry their own disclosure (used when a stamp fails)."""

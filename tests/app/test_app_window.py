@@ -17,7 +17,7 @@ from overlay.config import BannerConfig
 from overlay.doctor import linux_checks, listed_as
 from overlay.errors import SourceError
 from overlay.slate import render_slate
-from overlay.sources import SOURCES
+from overlay.sources import SOURCES, SourceMode
 from overlay.sources.synthetic import SyntheticSource
 from tests.app.conftest import SMALL
 
@@ -195,9 +195,7 @@ def test_continue_without_the_virtual_camera(make_window: Any, tmp_path: Path):
 class _Flaky(SyntheticSource):
     """A live, restartable source that fails after ``fail_after`` reads until ``healed``."""
 
-    live = True
-    restartable = True
-    on_demand = False
+    mode = SourceMode.LIVE
     fail_after = 15
     healed = threading.Event()
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from overlay.errors import ConfigError, SourceError
-from overlay.faces import FaceModel
+from overlay.faces import FaceModel, FaceSettings
 from overlay.frames import BGRImage
 from overlay.pipeline import Pipeline
 from overlay.session import Session
@@ -24,7 +24,7 @@ from overlay.sources.avatar import (
     pose_from_reading,
     still_pose,
 )
-from overlay.sources.base import BaseSource
+from overlay.sources.base import BaseSource, SourceMode
 from overlay.stamps import FaceTagStamp
 
 SIZE = (640, 360)
@@ -134,7 +134,7 @@ def test_idle_animation_is_lively_and_repeatable() -> None:
     assert max(p.blink_left for p in poses) > 0.9  # blinks
     assert np.ptp([p.yaw for p in poses]) > 0.2  # moves its head
     assert np.ptp([p.gaze_x for p in poses]) > 0.3  # glances
-    assert a.origin == "synthetic" and not a.live
+    assert a.origin == "synthetic" and a.mode is SourceMode.ON_DEMAND
     # the same pose for a time whether reached frame by frame or asked for directly
     assert IdleAnimation().pose(179 / 30.0) == poses[-1]
 
@@ -173,7 +173,7 @@ def test_unreadable_likeness_is_one_clear_error(tmp_path: Path) -> None:
 class _Stills(BaseSource):
     """A source showing given pictures in turn (a stand-in camera with real photos)."""
 
-    live = False
+    mode = SourceMode.QUEUED
 
     def __init__(self, images: list[BGRImage]) -> None:
         super().__init__()
@@ -218,7 +218,9 @@ def test_no_face_in_the_driver_plays_the_idle_animation(face_model: FaceModel) -
 def test_the_avatar_is_disclosed_with_a_tag_on_its_face() -> None:
     session = Session((1280, 720), 30.0)
     sink = MemorySink((1280, 720))
-    with Pipeline(AvatarSource((1280, 720), 30.0), [sink], session=session) as p:
+    with Pipeline(
+        AvatarSource((1280, 720), 30.0), [sink], session=session, faces=FaceSettings()
+    ) as p:
         for _ in range(6):
             p.step()
     tag = p.chain.stamps[0]

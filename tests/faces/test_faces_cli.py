@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from overlay.cli import main
-from overlay.runner import DEFAULT_SOURCE, RunSettings, open_pipeline
+from overlay.runner import DEFAULT_SOURCE, RunSettings, open_session
 from overlay.sources.avatar import AvatarSource
 from overlay.stamps import FaceTagStamp
 
@@ -17,7 +17,8 @@ def test_the_default_source_without_a_webcam_is_the_avatar() -> None:
     if Path("/dev/video0").exists():
         pytest.skip("a camera is present: the default is the webcam")
     assert DEFAULT_SOURCE == "avatar"
-    with open_pipeline(RunSettings(sinks=("null",))) as p:
+    with open_session(RunSettings(sinks=("null",))) as opened:
+        p = opened.pipeline
         assert isinstance(p.source, AvatarSource)
         for _ in range(4):
             p.step()

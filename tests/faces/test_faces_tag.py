@@ -195,11 +195,16 @@ def test_no_model_warns_once_and_the_pipeline_works(
     session = Session((640, 360), FPS)
     sink = MemorySink((640, 360))
     with caplog.at_level(logging.WARNING, logger="overlay.faces"):
-        with Pipeline(SyntheticSource((640, 360), FPS), [sink], session=session) as p:
+        with Pipeline(
+            SyntheticSource((640, 360), FPS), [sink], session=session, faces=FaceSettings()
+        ) as p:
             for _ in range(3):
                 assert p.step() is not None
         with Pipeline(
-            SyntheticSource((640, 360), FPS), [MemorySink((640, 360))], session=session
+            SyntheticSource((640, 360), FPS),
+            [MemorySink((640, 360))],
+            session=session,
+            faces=FaceSettings(),
         ) as p:
             assert p.step() is not None
     warnings = [r for r in caplog.records if "no MediaPipe face model" in r.getMessage()]
@@ -269,7 +274,10 @@ def test_broken_mediapipe_warns_once_and_the_pipeline_works(
     with caplog.at_level(logging.WARNING, logger="overlay.faces"):
         for _ in range(2):
             with Pipeline(
-                SyntheticSource((640, 360), FPS), [MemorySink((640, 360))], session=session
+                SyntheticSource((640, 360), FPS),
+                [MemorySink((640, 360))],
+                session=session,
+                faces=FaceSettings(),
             ) as p:
                 assert p.step() is not None
     msgs = [r.getMessage() for r in caplog.records if "unavailable" in r.getMessage()]

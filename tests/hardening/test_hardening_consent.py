@@ -20,7 +20,7 @@ from overlay.paths import config_dir, data_dir
 from overlay.provenance import consent
 from overlay.provenance.guard import ConsentGuard
 from overlay.provenance.likeness import check_likeness
-from overlay.runner import RunSettings, open_pipeline
+from overlay.runner import RunSettings, open_session
 from tests.hardening.hardening_helpers import one_line_error, png_declaring
 
 
@@ -156,7 +156,8 @@ def test_revoked_consent_switches_the_running_session_to_the_slate(
     face: Path, form: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     record = consent.add_consent(subject="Ann", likeness=face, expires=_future(), evidence=form)
-    with open_pipeline(_session(face)) as p:
+    with open_session(_session(face)) as opened:
+        p = opened.pipeline
         guard = p.chain.stamps[0]
         assert isinstance(guard, ConsentGuard) and guard.interval <= timedelta(minutes=1)
         first = p.step()
@@ -184,7 +185,8 @@ def test_revoked_consent_switches_the_running_session_to_the_slate(
 def test_consent_that_holds_never_switches(face: Path, form: Path, clock: FakeClock) -> None:
     # Twin: ten minutes of checks with a valid record: no slate.
     consent.add_consent(subject="Ann", likeness=face, expires=_future(), evidence=form)
-    with open_pipeline(_session(face)) as p:
+    with open_session(_session(face)) as opened:
+        p = opened.pipeline
         guard = p.chain.stamps[0]
         assert isinstance(guard, ConsentGuard)
         for _ in range(20):
@@ -196,7 +198,8 @@ def test_consent_that_holds_never_switches(face: Path, form: Path, clock: FakeCl
 
 def test_consent_expiring_during_the_session(face: Path, form: Path, clock: FakeClock) -> None:
     consent.add_consent(subject="Bo", likeness=face, expires=_future(1), evidence=form)
-    with open_pipeline(_session(face)) as p:
+    with open_session(_session(face)) as opened:
+        p = opened.pipeline
         guard = p.chain.stamps[0]
         assert isinstance(guard, ConsentGuard)
         assert p.step() is not None
@@ -208,7 +211,8 @@ def test_consent_expiring_during_the_session(face: Path, form: Path, clock: Fake
 
 def test_deleted_record_lapses(face: Path, form: Path, clock: FakeClock) -> None:
     record = consent.add_consent(subject="Cy", likeness=face, expires=_future(), evidence=form)
-    with open_pipeline(_session(face)) as p:
+    with open_session(_session(face)) as opened:
+        p = opened.pipeline
         record.path.unlink()
         clock.advance(31)
         frame = p.step()

@@ -21,8 +21,8 @@ from overlay.sinks.file import FileSink
 from overlay.sources.file import FileSource
 from overlay.sources.pipe import PipeSource
 from overlay.verify import verify
-from tests.core.helpers import still
 from tests.hardening.hardening_helpers import one_line_error, png_declaring
+from tests.helpers import still
 
 #: A Latin-1 "é" (byte 0xE9) in a name: Python holds it as the surrogate escape \udce9.
 LATIN1 = os.fsdecode(b"caf\xe9")

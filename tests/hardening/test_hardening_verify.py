@@ -21,7 +21,7 @@ from overlay.verify import (
     exit_code,
     provenance_failures,
 )
-from tests.core.helpers import read_video
+from tests.helpers import read_video
 
 pytestmark = pytest.mark.slow
 

@@ -13,10 +13,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from overlay.cli import main
 from overlay.errors import ConfigError, ConsentError
+from overlay.frames import StampedFrame
 from overlay.provenance import consent, keys
-from overlay.provenance.check import check_manifest
+from overlay.provenance.checks import check_manifest
 from overlay.provenance.policy import decide
-from overlay.runner import RunSettings, open_pipeline
+from overlay.runner import RunSettings, open_session
+from overlay.sinks import SINKS, BaseSink, SinkOptions, register_sink
+from overlay.sinks.base import SinkScope
 
 
 @pytest.fixture
@@ -153,18 +156,19 @@ def test_expired_consent_refuses(face: Path) -> None:
     past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat(timespec="seconds")
     _store_with(face, expires_utc=past)
     settings = RunSettings(source="synthetic", sinks=("null",), likeness=str(face))
-    with pytest.raises(ConsentError, match="expired"), open_pipeline(settings):
+    with pytest.raises(ConsentError, match="expired"), open_session(settings):
         pass
 
 
 def test_revoked_consent_refuses(face: Path, form: Path) -> None:
     record = consent.add_consent(subject="Cy", likeness=face, expires=_future(), evidence=form)
     settings = RunSettings(source="synthetic", sinks=("null",), likeness=str(face))
-    with open_pipeline(settings) as pipeline:
+    with open_session(settings) as opened:
+        pipeline = opened.pipeline
         assert pipeline.step() is not None
     code, out, _ = _run("consent", "revoke", record.id, "--reason", "asked to stop")
     assert code == 0 and "revoked" in out
-    with pytest.raises(ConsentError, match="revoked"), open_pipeline(settings):
+    with pytest.raises(ConsentError, match="revoked"), open_session(settings):
         pass
     again = consent.load_consent(record.path)
     assert again.body["revoked_reason"] == "asked to stop"
@@ -178,12 +182,51 @@ def test_scope_must_cover_the_sinks(face: Path, form: Path, tmp_path: Path) -> N
     )
     out = tmp_path / "x.mp4"
     recording = RunSettings(source="synthetic", sinks=(f"file:{out}",), likeness=str(face))
-    with pytest.raises(ConsentError, match="not record"), open_pipeline(recording):
+    with pytest.raises(ConsentError, match="not record"), open_session(recording):
         pass
     assert not out.exists() and not list(tmp_path.glob("*.mp4"))
     # the negative twin: a sink that neither streams nor records needs no scope
-    with open_pipeline(RunSettings(source="synthetic", sinks=("null",), likeness=str(face))) as p:
+    with open_session(
+        RunSettings(source="synthetic", sinks=("null",), likeness=str(face))
+    ) as opened:
+        p = opened.pipeline
         assert p.step() is not None
+
+
+class _Broadcast(BaseSink):
+    """A third party's sink, registered with ``register_sink``; ``scope`` on its type."""
+
+    def __init__(self, options: SinkOptions, scope: SinkScope) -> None:
+        super().__init__(options.session.size)
+        self.spec = f"broadcast ({scope})"
+        self.scope = scope
+        self.sent = 0
+
+    def _send(self, frame: StampedFrame) -> None:
+        self.sent += 1
+
+
+@pytest.mark.parametrize("scope", ["live", "local"])
+def test_a_registered_third_party_sink_is_held_to_its_declared_scope(
+    face: Path, form: Path, scope: SinkScope
+) -> None:
+    consent.add_consent(
+        subject="Fa", likeness=face, expires=_future(), evidence=form, scope=("record",)
+    )
+    register_sink("broadcast", lambda arg, options: _Broadcast(options, scope))
+    try:
+        settings = RunSettings(source="synthetic", sinks=("broadcast",), likeness=str(face))
+        if scope == "live":
+            # sent out live: a record-only consent does not cover it
+            with pytest.raises(ConsentError, match="not live"), open_session(settings):
+                pass
+        else:
+            # the negative twin: a sink that keeps frames in this process needs no scope
+            with open_session(settings) as opened:
+                p = opened.pipeline
+                assert p.step() is not None
+    finally:
+        SINKS.unregister("broadcast")
 
 
 def test_edited_consent_record_is_not_valid(face: Path, form: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 from overlay.cli import main
 from overlay.errors import ProvenanceError
 from overlay.provenance import keys
-from overlay.provenance.check import check_manifest
+from overlay.provenance.checks import check_manifest
 from overlay.provenance.signed import seal_document
 
 

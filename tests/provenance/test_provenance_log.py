@@ -10,7 +10,7 @@ import pytest
 from skimage import data as skdata
 
 from overlay.provenance import keys
-from overlay.provenance.check import check_log
+from overlay.provenance.checks import check_log
 from overlay.provenance.framelog import FrameLog, frame_digest, perceptual_hash
 
 
@@ -212,7 +212,7 @@ def test_killed_session_keeps_its_records(tmp_path: Path, overlay_dirs: dict[str
     import sys
     import time
 
-    from overlay.provenance.check import check_manifest
+    from overlay.provenance.checks import check_manifest
 
     env = {
         **os.environ,

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from overlay.config import BannerConfig
 from overlay.provenance import keys
 from overlay.provenance.canonical import canonical_json, parse_canonical
-from overlay.provenance.check import check_manifest, check_watermark_session, find_session
+from overlay.provenance.checks import check_manifest, check_watermark_session, find_session
 from overlay.provenance.policy import decide
 from overlay.provenance.recorder import SessionRecorder
 from overlay.provenance.signed import InvalidDocumentError, open_document, seal_document

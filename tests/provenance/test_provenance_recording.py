@@ -14,7 +14,7 @@ import pytest
 
 from overlay.cli import main
 from overlay.provenance import check_c2pa, check_session
-from overlay.provenance.check import check_log, check_manifest
+from overlay.provenance.checks import check_log, check_manifest
 from overlay.provenance.recording import AIGC_ASSERTION, SOFT_BINDING_ALG, read_mp4_aigc
 
 
@@ -186,7 +186,7 @@ def test_reencoded_copy_is_matched_to_its_log(
 ) -> None:
     import av
 
-    from overlay.provenance.check import match_recording
+    from overlay.provenance.checks import match_recording
 
     info = _run(tmp_path, capsys, "--frames", "30", "--size", "320x240")
     copy = tmp_path / "copy.mp4"

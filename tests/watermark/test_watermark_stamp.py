@@ -77,7 +77,9 @@ def _run(
 ) -> list[BGRImage]:
     sink = MemorySink(session.size)
     source = source or SyntheticSource(session.size)
-    with Pipeline(source, [sink], session=session, stamps=stamps) as pipe:
+    # the default stamps sealed with the installation's key (a bare Pipeline's is random)
+    key = installation_key() if stamps is None else None
+    with Pipeline(source, [sink], session=session, stamps=stamps, watermark_key=key) as pipe:
         for _ in range(frames):
             pipe.step()
     assert len(sink.images) == frames

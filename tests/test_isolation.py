@@ -18,7 +18,7 @@ from overlay.pipeline import Pipeline
 from overlay.session import Session
 from overlay.sinks.base import BaseSink
 from overlay.sinks.memory import MemorySink
-from overlay.sources.base import BaseSource
+from overlay.sources.base import BaseSource, SourceMode
 from overlay.sources.synthetic import SyntheticSource
 
 SIZE = (320, 180)
@@ -136,7 +136,7 @@ class Raising(BaseSource):
     """A queued source that raises ``exc`` on reads ``bad`` (a set of read numbers)."""
 
     spec = "raising"
-    live = False
+    mode = SourceMode.QUEUED
 
     def __init__(self, bad: set[int], exc: BaseException) -> None:
         super().__init__()
@@ -244,6 +244,6 @@ def test_read_ahead_of_a_queued_source_is_reported_apart_from_latency(tmp_path: 
     assert "read-ahead" in stats.format() and stats.as_dict()["read_ahead_ms"]
     # the twin: a live source has no read-ahead; its wait for the tick is latency
     with Pipeline(Raising(set(), RuntimeError()), [MemorySink(SIZE)], session=session) as p:
-        p.source.live = True  # type: ignore[misc]
+        p.source.mode = SourceMode.LIVE  # type: ignore[misc]
         p.run(frames=10, pace=True)
         assert p.stats().read_ahead_ms is None

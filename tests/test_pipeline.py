@@ -14,7 +14,7 @@ from overlay.pipeline import BAR_LEVEL, Fitter, Pipeline
 from overlay.session import Session
 from overlay.sinks.memory import MemorySink
 from overlay.slate import render_slate
-from overlay.sources.base import BaseSource
+from overlay.sources.base import BaseSource, SourceMode
 from overlay.sources.synthetic import SyntheticSource
 from overlay.stamps import default_stamps
 
@@ -25,8 +25,7 @@ class ScriptedSource(BaseSource):
     """A live source whose behaviour after ``ok_frames`` frames is scripted."""
 
     spec = "scripted"
-    live = True
-    restartable = True
+    mode = SourceMode.LIVE
 
     def __init__(self, ok_frames: int, then: str, fps: float = 60.0) -> None:
         super().__init__()
@@ -71,7 +70,7 @@ def test_step_stamps_every_frame() -> None:
 
 def test_step_returns_none_when_the_source_ends(tmp_path) -> None:
     from overlay.sources.file import FileSource
-    from tests.core.helpers import still
+    from tests.helpers import still
 
     sink = MemorySink(SIZE)
     src = FileSource(still(tmp_path / "a.png", *SIZE), loop=False)
@@ -236,7 +235,7 @@ class ThreadNoting(BaseSource):
 
     def __init__(self, on_demand: bool) -> None:
         super().__init__()
-        self.on_demand = on_demand
+        self.mode = SourceMode.ON_DEMAND if on_demand else SourceMode.QUEUED
         self.threads: set[str] = set()
 
     def _read(self) -> BGRImage:

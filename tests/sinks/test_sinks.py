@@ -16,7 +16,7 @@ from overlay.sinks.vcam import VirtualCameraSink
 from overlay.sources.file import FileSource
 from overlay.sources.synthetic import SyntheticSource
 from overlay.stamps import BannerStamp
-from tests.core.helpers import mad, read_video, still
+from tests.helpers import mad, read_video, still
 
 SIZE = (320, 180)
 

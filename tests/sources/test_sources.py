@@ -13,7 +13,7 @@ from overlay.sources import SourceOptions, open_source
 from overlay.sources.file import FileSource
 from overlay.sources.pipe import PipeSource
 from overlay.sources.synthetic import SyntheticSource
-from tests.core.helpers import still
+from tests.helpers import still
 
 
 def _video(path: Path, n: int = 6, size: tuple[int, int] = (160, 120)) -> Path:
@@ -126,6 +126,39 @@ def test_pipe_partial_frame_is_dropped_with_a_warning(caplog: pytest.LogCaptureF
 def test_pipe_needs_a_size() -> None:
     with pytest.raises(ConfigError, match="--pipe-size"):
         open_source("pipe:", SourceOptions())
+
+
+def test_pipe_takes_its_size_from_the_spec() -> None:
+    w, h = 8, 4
+    src = open_source(f"pipe:{w}x{h}", SourceOptions(stdin=io.BytesIO(bytes(w * h * 3 * 2))))
+    assert src.spec == "pipe:8x4"
+    frame = src.read()
+    assert frame is not None and frame.image.shape == (h, w, 3)
+    # the twin: a size the stream does not have gives other frames
+    other = open_source("pipe:4x4", SourceOptions(stdin=io.BytesIO(bytes(w * h * 3 * 2))))
+    first = other.read()
+    assert first is not None and first.image.shape == (4, 4, 3)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expect"),
+    [
+        (["--source", "pipe:", "--pipe-size", "640x360"], "pipe:640x360"),
+        (["--source", "pipe:640x360"], "pipe:640x360"),
+        (["--source", "pipe:640x360", "--pipe-size", "320x180"], "disagree"),
+        (["--source", "synthetic", "--pipe-size", "320x180"], "is for --source pipe:"),
+    ],
+)
+def test_pipe_size_flag_is_folded_into_the_spec(argv: list[str], expect: str) -> None:
+    from overlay.cli import build_parser
+    from overlay.cli.run import settings_from_args
+
+    args = build_parser().parse_args(["run", *argv])
+    if expect.startswith("pipe:"):
+        assert settings_from_args(args).source == expect
+    else:
+        with pytest.raises(ConfigError, match=expect):
+            settings_from_args(args)
 
 
 def test_unknown_source_lists_the_known_ones() -> None:

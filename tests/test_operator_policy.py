@@ -18,9 +18,9 @@ from overlay.cli import main
 from overlay.config import BannerConfig, OutputConfig
 from overlay.errors import ConfigError
 from overlay.operator_policy import PolicyError, find_policy, load_policy
-from overlay.runner import RunSettings, open_pipeline
+from overlay.runner import RunSettings, open_session
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 #: bound -> (the policy line, CLI flags outside it, CLI flags inside it, what the refusal says)
 BOUNDS: dict[str, tuple[str, list[str], list[str], str]] = {
@@ -221,7 +221,7 @@ def test_library_callers_that_pass_a_policy_are_held_to_each_bound(tmp_path: Pat
         (replace(inside, provenance=False), "needs the signed record"),
     ]
     for settings, reason in cases:
-        with pytest.raises(PolicyError, match=reason), open_pipeline(settings):
+        with pytest.raises(PolicyError, match=reason), open_session(settings):
             pytest.fail("the session opened")  # pragma: no cover
     assert not list(_data_dir().rglob("*.manifest.json"))  # refused before any record
     assert not (tmp_path / "never.mp4").exists()
@@ -236,14 +236,15 @@ def test_a_library_session_inside_the_policy_runs_and_records_it(tmp_path: Path)
         output=OutputConfig((640, 360)),
         policy=policy,
     )
-    with open_pipeline(settings) as p:
+    with open_session(settings) as opened:
+        p = opened.pipeline
         p.run(frames=3, pace=False)
-        recorder = next(s.recorder for s in p.sinks if getattr(s, "recorder", None))
-    assert recorder.body["operator_policy"]["sha256"] == policy.sha256
+        recorder = opened.provenance
+    assert recorder is not None and recorder.body["operator_policy"]["sha256"] == policy.sha256
     # The same settings without the policy are not held to it (and record no policy).
-    with open_pipeline(replace(settings, policy=None, sinks=("null",))) as p:
-        recorder = next(s.recorder for s in p.sinks if getattr(s, "recorder", None))
-    assert recorder.body["operator_policy"] is None
+    with open_session(replace(settings, policy=None, sinks=("null",))) as opened:
+        recorder = opened.provenance
+    assert recorder is not None and recorder.body["operator_policy"] is None
 
 
 # -- settings file edits -----------------------------------------------------------------

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from overlay.cli import main
-from overlay.cli.doctor import other_os_checks
 from overlay.cli.sources import format_listing
+from overlay.doctor import other_os_checks
 from overlay.errors import ConfigError, SourceError
 from overlay.sources import open_source, source_names
 from overlay.sources.listing import SourceChoice, SourceListing, list_cameras, list_sources
@@ -106,10 +106,12 @@ def test_cameras_real_and_virtual(tmp_path: Path) -> None:
     _video_node(sys_root, dev_root, 0, "Integrated Camera", 0, virtual=False)
     _video_node(sys_root, dev_root, 1, "Integrated Camera", 1, virtual=False)  # metadata
     _video_node(sys_root, dev_root, 10, "Deep-Live-Cam", 0, virtual=True)
+    _video_node(sys_root, dev_root, 2, "USB Camera", 0, virtual=False)
     choices = list_cameras(sys_root, dev_root)
-    assert [c.spec for c in choices] == ["webcam:0", f"device:{dev_root}/video10"]
+    # by number, not by name: video2 before video10 (the one camera enumeration)
+    assert [c.spec for c in choices] == ["webcam:0", "webcam:2", f"device:{dev_root}/video10"]
     assert choices[0].label == f"Integrated Camera ({dev_root}/video0)"
-    assert choices[1].label == "Deep-Live-Cam (virtual camera)"
+    assert choices[2].label == "Deep-Live-Cam (virtual camera)"
     assert all(c.kind == "camera" for c in choices)
     # No nodes: nothing listed.
     assert list_cameras(sys_root, tmp_path / "empty") == []

@@ -18,7 +18,7 @@ from overlay.errors import SourceError
 from overlay.pipeline import Pipeline
 from overlay.session import Session
 from overlay.sinks.memory import MemorySink
-from overlay.sources import SourceOptions, open_source
+from overlay.sources import SourceMode, SourceOptions, open_source
 from overlay.sources.listing import list_sources
 from overlay.sources.screen import RegionSource, ScreenSource
 
@@ -43,7 +43,7 @@ def test_region_delivers_the_screen_pixels_in_bgr(on_x: XServer) -> None:
 def test_screen_source_is_the_whole_monitor_and_marked_generator(on_x: XServer) -> None:
     src = open_source("screen", SourceOptions(fps=30))
     assert isinstance(src, ScreenSource)
-    assert src.origin == "generator" and src.live and src.restartable
+    assert src.origin == "generator" and src.mode is SourceMode.LIVE
     with src:
         frame = src.read()
     assert frame is not None and frame.image.shape[:2] == (SCREEN[1], SCREEN[0])

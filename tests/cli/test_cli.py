@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from overlay.cli import main
-from tests.core.helpers import read_video, still
+from tests.helpers import read_video, still
 
 
 def _one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
@@ -189,7 +189,7 @@ def test_errors_in_a_subprocess_have_no_traceback(tmp_path: Path) -> None:
 def test_doctor_prints_a_fix_for_each_failure(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from overlay.cli.doctor import linux_checks
+    from overlay.doctor import linux_checks
 
     checks = linux_checks(sys_root=tmp_path / "sys", dev_root=tmp_path / "dev")
     assert [c.ok for c in checks] == [False, False]
@@ -197,7 +197,7 @@ def test_doctor_prints_a_fix_for_each_failure(
 
 
 def test_doctor_passes_a_good_setup(tmp_path: Path) -> None:
-    from overlay.cli.doctor import linux_checks
+    from overlay.doctor import linux_checks
 
     sysroot, dev = tmp_path / "sys", tmp_path / "dev"
     (sysroot / "module/v4l2loopback/parameters").mkdir(parents=True)
@@ -215,7 +215,7 @@ def test_doctor_passes_a_good_setup(tmp_path: Path) -> None:
 def test_one_opencv_build_is_installed() -> None:
     import cv2
 
-    from overlay.cli.doctor import opencv_check
+    from overlay.doctor import opencv_check
 
     check = opencv_check()
     assert check.ok, check.detail
@@ -223,7 +223,7 @@ def test_one_opencv_build_is_installed() -> None:
 
 
 def test_mixed_opencv_builds_are_reported() -> None:
-    from overlay.cli.doctor import opencv_check
+    from overlay.doctor import opencv_check
 
     check = opencv_check({"opencv-python": "5.0.0.93", "opencv-contrib-python": "4.11.0.86"})
     assert not check.ok and "force-reinstall" in check.fix

@@ -1,0 +1,101 @@
+"""What every provenance check shares: how a result looks, the keys, the inputs.
+
+Each check returns a dict with ``valid`` (bool) and ``reason`` (None when valid, else one
+line saying what is wrong) plus details; it never raises for bad input. "Not found",
+damaged, foreign-key and tampered files are results. Keys are looked up in this
+installation's keyring (current and rotated keys); pass ``public_key`` (a PEM file from
+``overlay keys export-public``) to check files made on another machine.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from overlay.errors import ProvenanceError
+from overlay.provenance.keys import key_id_of, load_public_key, public_keys
+from overlay.provenance.naming import SessionPaths, find_session_paths
+
+__all__ = [
+    "HEX",
+    "SID",
+    "PathLike",
+    "SessionFiles",
+    "fail",
+    "find_session",
+    "inputs",
+    "keys_for",
+    "sibling",
+]
+
+SID = re.compile(r"^[0-9a-f]{8}$")
+HEX = re.compile(r"^[0-9a-f]+$")
+
+PathLike = str | Path
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFiles:
+    """A session's files in the data folder."""
+
+    session_id: str
+    manifest: Path
+    log: Path | None
+
+
+def find_session(session_id: str) -> SessionFiles | None:
+    """The manifest and log of ``session_id`` in ``data_dir()/sessions`` (newest if several)."""
+    found = find_session_paths(session_id)
+    if not found:
+        return None
+    newest = found[-1]
+    log_path = newest.log if newest.log.exists() else None
+    return SessionFiles(session_id.strip().lower(), newest.manifest, log_path)
+
+
+def sibling(path: Path, kind: str) -> Path | None:
+    """The session file of ``kind`` ("manifest" or "log") beside ``path``, if it exists."""
+    try:
+        pair = SessionPaths.of(path)
+    except ValueError:
+        return None
+    other = pair.manifest if kind == "manifest" else pair.log
+    return other if other != path and other.exists() else None
+
+
+def keys_for(public_key: PathLike | bytes | None) -> tuple[dict[str, Ed25519PublicKey], str | None]:
+    keys = public_keys()
+    if public_key is None:
+        return keys, None
+    try:
+        data = public_key if isinstance(public_key, bytes) else Path(public_key).read_bytes()
+        key = load_public_key(data)
+    except (OSError, ProvenanceError) as exc:
+        return keys, f"the public key given cannot be used ({exc})"
+    keys[key_id_of(key)] = key
+    return keys, None
+
+
+def inputs(
+    path: Path, what: str, public_key: PathLike | bytes | None
+) -> tuple[dict[str, Ed25519PublicKey], bytes] | str:
+    """The keys to check with and the file's bytes, or the reason in one line why not."""
+    keys, key_problem = keys_for(public_key)
+    if key_problem:
+        return key_problem
+    try:
+        return keys, path.read_bytes()
+    except FileNotFoundError:
+        return f"{what} not found: {path}"
+    except OSError as exc:
+        return f"cannot read the {what} {path}: {exc.strerror}"
+
+
+def fail(result: dict[str, Any], reason: str) -> dict[str, Any]:
+    result["valid"] = False
+    result["reason"] = reason
+    return result

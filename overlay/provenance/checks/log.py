@@ -1,0 +1,191 @@
+"""Evidence 2: the frame log (every record chained and signed, complete, the manifest's)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from overlay.provenance.canonical import canonical_json, parse_canonical
+from overlay.provenance.checks.common import HEX, PathLike, fail, inputs, sibling
+from overlay.provenance.checks.manifest import manifest_body
+from overlay.provenance.framelog import LOG_FORMAT, line_hash
+from overlay.provenance.keys import verify_signature
+
+__all__ = ["check_log"]
+
+
+def _check_record(rec: Any, seq: int, prev: str | None, key: Ed25519PublicKey | None) -> str | None:
+    if not isinstance(rec, dict):
+        return "not a record"
+    if rec.get("seq") != seq:
+        return f"sequence number {rec.get('seq')!r}, expected {seq}"
+    if rec.get("prev") != prev:
+        return "does not chain to the previous record (a record was removed, added or changed)"
+    sig = rec.get("sig")
+    if not isinstance(sig, str) or len(sig) != 128 or not HEX.match(sig):
+        return "no valid signature field"
+    if key is None:
+        return "no key to check the signature"
+    unsigned = {k: v for k, v in rec.items() if k != "sig"}
+    if not verify_signature(key, canonical_json(unsigned), bytes.fromhex(sig)):
+        return "the signature does not match the record"
+    return None
+
+
+def _check_frames(rec: dict[str, Any], expected_first: int | None) -> str | None:
+    first, last = rec.get("first"), rec.get("last")
+    if not isinstance(first, int) or not isinstance(last, int) or last < first:
+        return "bad frame range"
+    if expected_first is not None and first < expected_first:
+        return f"frames {first}..{last} overlap the previous record"
+    n = last - first + 1
+    digests, phash = rec.get("digests"), rec.get("phash")
+    # null: the session had no lossless output, so no exact digest was kept
+    if digests is not None and (not isinstance(digests, list) or len(digests) != n):
+        return f"{n} frames but {len(digests) if isinstance(digests, list) else 0} digests"
+    if not isinstance(phash, list) or len(phash) != n:
+        return f"{n} frames but a different number of perceptual hashes"
+    return None
+
+
+def check_log(
+    path: PathLike,
+    manifest: PathLike | dict[str, Any] | None = None,
+    *,
+    public_key: PathLike | bytes | None = None,
+) -> dict[str, Any]:
+    """Check a frame log: every record's chain link and signature, and completeness.
+
+    Args:
+        path: the ``.log.jsonl`` file.
+        manifest: the session manifest (path or ``check_manifest`` result); default: the
+            manifest next to the log, if there is one. A finalised manifest also fixes the
+            record count and the last record's hash, so a cut log is caught.
+
+    Returns:
+        ``valid``, ``reason``, ``path``, ``session_id``, ``key_id``, ``records`` (lines
+        that verify), ``frames`` (frames those records cover), ``complete`` (the ``end``
+        record is there), ``first_broken`` (None, or ``{"record", "byte", "reason"}``),
+        ``manifest_checked``.
+    """
+    path = Path(path)
+    result: dict[str, Any] = {
+        "valid": False,
+        "reason": None,
+        "path": str(path),
+        "session_id": None,
+        "key_id": None,
+        "records": 0,
+        "frames": 0,
+        "complete": False,
+        "first_broken": None,
+        "manifest_checked": False,
+    }
+    loaded = inputs(path, "frame log", public_key)
+    if isinstance(loaded, str):
+        return fail(result, loaded)
+    keys, data = loaded
+    if manifest is None:
+        manifest = sibling(path, "manifest")
+    body, manifest_problem = manifest_body(manifest, public_key)
+
+    def broken(index: int, offset: int, why: str) -> dict[str, Any]:
+        result["first_broken"] = {"record": index, "byte": offset, "reason": why}
+        return fail(result, f"frame log record {index} (byte {offset}) is broken: {why}")
+
+    lines = data.split(b"\n")
+    tail = lines.pop()  # b"" when the file ends with a newline
+    prev: str | None = None
+    key: Ed25519PublicKey | None = None
+    offset = 0
+    expected_first: int | None = None
+    ended = False
+    for index, line in enumerate(lines):
+        if ended:
+            return broken(index, offset, "a record after the end record")
+        try:
+            rec = parse_canonical(line)
+        except ValueError as exc:
+            return broken(index, offset, str(exc))
+        if index == 0:
+            if (
+                not isinstance(rec, dict)
+                or rec.get("type") != "header"
+                or rec.get("format") != LOG_FORMAT
+            ):
+                return broken(0, 0, "not an overlay frame log header")
+            kid = rec.get("key_id")
+            result["key_id"] = kid
+            key = keys.get(kid) if isinstance(kid, str) else None
+            if key is None:
+                return fail(
+                    result,
+                    f"frame log signed by key {kid}, which this installation does not know; "
+                    "pass that key's exported public key",
+                )
+            sid = rec.get("session_id")
+            result["session_id"] = sid if isinstance(sid, str) else None
+        why = _check_record(rec, index, prev, key)
+        if why:
+            return broken(index, offset, why)
+        kind = rec.get("type")
+        if index > 0:
+            if kind == "frames":
+                why = _check_frames(rec, expected_first)
+                if why:
+                    return broken(index, offset, why)
+                expected_first = int(rec["last"]) + 1
+                result["frames"] += int(rec["last"]) - int(rec["first"]) + 1
+            elif kind == "end":
+                if rec.get("frames") != result["frames"]:
+                    return broken(index, offset, "the end record's frame count does not match")
+                ended = True
+            else:
+                return broken(index, offset, f"unknown record type {kind!r}")
+        prev = line_hash(line)
+        result["records"] = index + 1
+        offset += len(line) + 1
+    result["complete"] = ended
+    if not lines:
+        return fail(result, "the frame log is empty" if not tail else "the frame log header is cut")
+    if tail:
+        result["first_broken"] = {
+            "record": len(lines),
+            "byte": offset,
+            "reason": "cut mid-record",
+        }
+        return fail(
+            result,
+            f"frame log ends mid-record at byte {offset} after {len(lines)} intact records "
+            "(the session crashed or the file was cut)",
+        )
+    if manifest_problem:
+        return fail(result, manifest_problem)
+    if body is not None:
+        result["manifest_checked"] = True
+        if body.get("session_id") != result["session_id"]:
+            return fail(
+                result,
+                f"the log is for session {result['session_id']}, the manifest for "
+                f"{body.get('session_id')}",
+            )
+        summary = body.get("log") or {}
+        if body.get("status") == "complete" and (
+            summary.get("records") != result["records"] or summary.get("head") != prev
+        ):
+            return fail(
+                result,
+                f"the manifest lists {summary.get('records')} log records ending in "
+                f"{str(summary.get('head'))[:12]}…, the log has {result['records']} ending in "
+                f"{str(prev)[:12]}… (records were cut or replaced)",
+            )
+    if not ended:
+        return fail(
+            result,
+            f"frame log has no end record after {result['records']} intact records "
+            "(the session crashed or the log was cut)",
+        )
+    result.update(valid=True, reason=None)
+    return result
