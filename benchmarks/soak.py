@@ -32,6 +32,21 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds per thread name (Linux /proc), summed over threads of the same name."""
+    out: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            name = names.get(int(task.name)) or "other: " + (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=60.0)
@@ -63,7 +78,10 @@ def main() -> None:
         (rec,) = [s for s in p.sinks if isinstance(s, FileSink)]
         start = time.monotonic()
 
+        cpu: dict[str, float] = {}
+
         def sample() -> None:
+            cpu.update(thread_cpu())  # threads that ended keep their last figure
             s = p.stats()
             row = ((time.monotonic() - start) / 60, rss_mb(), s.frames, s.slates, rec.dropped)
             samples.append(row)
@@ -84,6 +102,15 @@ def main() -> None:
             thread.join()
         sample()
         failures = p.failures()
+        stats = p.stats()
+        wall = time.monotonic() - start
+    print("\n" + stats.format())
+    print(
+        f"\nCPU per thread over {wall:.0f} s (% of one core): "
+        + ", ".join(
+            f"{k} {v / wall * 100:.1f}%" for k, v in sorted(cpu.items(), key=lambda kv: -kv[1])
+        )
+    )
     warm = min(5.0, args.minutes / 3)
     after = [r for r in samples if r[0] >= warm]
     if len(after) >= 2:
