@@ -753,7 +753,7 @@ FAULTS: list[tuple[str, Callable[[], FaultResult], str]] = [
     ("source raises RuntimeError (a bug) for 1 s", lambda: _fault_live("bug"), ""),
     ("one sink raises once", lambda: _fault_sink("raise"), ""),
     ("one (live) sink takes 200 ms per frame", lambda: _fault_sink("slow"), ""),
-    ("SIGKILL while recording", lambda: _fault_signal(signal.SIGKILL), "recordings"),
+    ("SIGKILL while recording", lambda: _fault_signal(signal.SIGKILL), ""),
 ]
 
 

@@ -5,7 +5,8 @@ Run: python benchmarks/soak.py [--minutes 60] [--size 1280x720] [--every 30]
 The session: the built-in avatar -> virtual camera (pyvirtualcam's real Camera with a test
 backend that converts each frame to 4:2:0, as a driver does, and discards it) + an H.264
 recording + provenance (frame log, signed recording), 30 fps. Prints one row per sample
-(minute, RSS MB, frames, slates, frames the recording dropped), then the drift: RSS at the
+(minute, RSS MB, frames, slates, frames the recording and the virtual camera dropped,
+frame buffers allocated for the sink threads, load average), then the drift: RSS at the
 end minus RSS after the warm-up (the first 5 minutes, or the first third of a shorter run),
 scaled to MB per hour. Target (issue 12): <= 1 MB/hour after warm-up, 0 dropped, 0 slates.
 """
@@ -68,12 +69,16 @@ def main() -> None:
         backend="bench",
     )
     samples: list[tuple[float, float, int, int, int]] = []
+    loads: list[float] = []
     seconds = args.minutes * 60
     print(
         f"soak: avatar -> vcam (test backend) + H.264 + provenance, {size[0]}x{size[1]} "
         f"30 fps, {args.minutes:g} min; load average {os.getloadavg()[0]:.1f}"
     )
-    print(f"{'minute':>7}{'RSS MB':>9}{'frames':>9}{'slates':>8}{'rec dropped':>13}")
+    print(
+        f"{'minute':>7}{'RSS MB':>9}{'frames':>9}{'slates':>8}{'rec dropped':>13}"
+        f"{'vcam dropped':>14}{'buffers':>9}{'load 1m':>9}"
+    )
     with open_pipeline(settings) as p:
         (rec,) = [s for s in p.sinks if isinstance(s, FileSink)]
         start = time.monotonic()
@@ -85,7 +90,13 @@ def main() -> None:
             s = p.stats()
             row = ((time.monotonic() - start) / 60, rss_mb(), s.frames, s.slates, rec.dropped)
             samples.append(row)
-            print(f"{row[0]:>7.1f}{row[1]:>9.1f}{row[2]:>9}{row[3]:>8}{row[4]:>13}", flush=True)
+            live = sum(int(v["dropped"]) for v in s.sinks.values() if v.get("live"))  # type: ignore[call-overload]
+            loads.append(os.getloadavg()[0])
+            print(
+                f"{row[0]:>7.1f}{row[1]:>9.1f}{row[2]:>9}{row[3]:>8}{row[4]:>13}{live:>14}"
+                f"{p._pool.made:>9}{loads[-1]:>9.1f}",
+                flush=True,
+            )
 
         stop = threading.Event()
 
@@ -125,6 +136,10 @@ def main() -> None:
             f"RSS max {max(r[1] for r in samples):.1f} MB, min after warm-up "
             f"{min(r[1] for r in after):.1f} MB"
         )
+    print(
+        f"load average (1 min) over the run: min {min(loads):.1f}, median "
+        f"{sorted(loads)[len(loads) // 2]:.1f}, max {max(loads):.1f} ({os.cpu_count()} CPUs)"
+    )
     last = samples[-1]
     print(
         f"frames {last[2]}, slates {last[3]}, recording dropped {last[4]}; "
