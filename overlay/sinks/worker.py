@@ -5,7 +5,7 @@ pipeline copies each stamped frame once into a pooled buffer (:class:`SharedFram
 offers it to every worker; the buffer returns to the pool when the last worker is done.
 
 - A sink that is not ``live`` (recordings, the frame log, any sink of the caller's) has a
-  bounded queue of about a second. When it is full the frame is dropped (counted, and
+  bounded queue of up to two seconds. When it is full the frame is dropped (counted, and
   told to the sink via ``note_dropped(index)``) or, for sinks that must see every frame
   (``overflow = "block"``: the frame log), the pipeline waits.
 - A ``live`` sink (a virtual camera, a preview) has a one-frame mailbox: its thread sends
@@ -32,15 +32,20 @@ __all__ = ["FramePool", "SharedFrame", "SinkWorker", "queue_frames"]
 
 log = logging.getLogger(__name__)
 
-#: The memory one worker's queue may hold (frames of the output size).
-QUEUE_BYTES = 96 * 1024 * 1024
+#: Seconds of frames a recording's queue holds: x264 at 720p needs 10-15 ms of CPU per
+#: frame, but on a busy machine its thread can wait more than a second for a core (the
+#: soak saw bursts of 15-17 drops with a one-second queue at load average 11 on 2 vCPUs).
+QUEUE_SECONDS = 2.0
+#: The memory one worker's queue may hold (frames of the output size): 2 s at 720p, 1 s
+#: at 1080p. Buffers are made only when the queue is that deep.
+QUEUE_BYTES = 192 * 1024 * 1024
 
 
 def queue_frames(size: tuple[int, int], fps: float) -> int:
-    """How many frames a worker's queue holds: about a second, within QUEUE_BYTES."""
+    """How many frames a worker's queue holds: QUEUE_SECONDS, within QUEUE_BYTES."""
     w, h = size
     by_memory = QUEUE_BYTES // max(1, w * h * 3)
-    return int(max(4, min(round(fps), by_memory)))
+    return int(max(4, min(round(fps * QUEUE_SECONDS), by_memory)))
 
 
 # Sink threads keep the process's priority. They ran at niceness +10 before; under load

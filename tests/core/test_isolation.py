@@ -122,7 +122,7 @@ def test_a_slow_sink_does_not_slow_the_others(live: bool) -> None:
         stats = p.stats()
     assert p.frames_sent == 90
     # Every frame reached each sink or was counted as dropped for it; the slow one got what
-    # it could (a recording's queue of a second is sent before it closes; a live sink's
+    # it could (a recording's queue of two seconds is sent before it closes; a live sink's
     # mailbox holds only the newest frame), the fast one (nearly) everything.
     dropped = stats.sinks["slow"]["dropped"]
     assert isinstance(dropped, int) and dropped > 0 and slow.got + dropped == 90
