@@ -141,6 +141,12 @@ def main() -> None:
         f"{sorted(loads)[len(loads) // 2]:.1f}, max {max(loads):.1f} ({os.cpu_count()} CPUs)"
     )
     last = samples[-1]
+    expected = round(last[0] * 60 * 30)
+    print(
+        f"frames sent {last[2]} of {expected} at 30 fps over {last[0]:.1f} min "
+        f"({last[2] / max(1, expected) * 100:.0f}%: below 100% the pipeline thread itself "
+        "was short of CPU)"
+    )
     print(
         f"frames {last[2]}, slates {last[3]}, recording dropped {last[4]}; "
         f"failures: {failures or 'none'}"
