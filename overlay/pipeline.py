@@ -183,7 +183,12 @@ class Pipeline(Closing):
         self._n = 0
         self._stop = threading.Event()
         self._stage_names = ["stamp:" + n for n in self.chain.names]
-        self._sink_names = [f"sink:{getattr(s, 'spec', type(s).__name__)}" for s in self.sinks]
+        self._sink_names: list[str] = []
+        seen: dict[str, int] = {}
+        for sink in self.sinks:  # two sinks of one kind: "memory", "memory #2"
+            name = f"sink:{getattr(sink, 'spec', type(sink).__name__)}"
+            seen[name] = seen.get(name, 0) + 1
+            self._sink_names.append(f"{name} #{seen[name]}" if seen[name] > 1 else name)
         self.recorder = StatsRecorder(now=self.clock.now)
         self._stamp_errors = 0
         self._closed = False
@@ -399,11 +404,12 @@ class Pipeline(Closing):
 
     def _report_sinks(self) -> None:
         """Tell companions (the frame log's recorder) what each output got and missed."""
-        counts = {
-            name: info
-            for (name, info), sink in zip(self.stats().sinks.items(), self.sinks, strict=True)
-            if not getattr(sink, "companion", False)
+        companions = {
+            name.removeprefix("sink:")
+            for name, sink in zip(self._sink_names, self.sinks, strict=True)
+            if getattr(sink, "companion", False)
         }
+        counts = {k: v for k, v in self.stats().sinks.items() if k not in companions}
         for sink in self.sinks:
             note = getattr(sink, "note_sinks", None)
             if note is not None and getattr(sink, "companion", False):

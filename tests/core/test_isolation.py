@@ -334,3 +334,14 @@ def test_the_manifest_counts_what_each_output_missed() -> None:
     # the twin: the fast output next to it missed (nearly) nothing, all of it counted
     assert counts["null"]["sent"] + counts["null"]["dropped"] == 30
     assert counts["null"]["sent"] > counts["slow"]["sent"]
+
+
+def test_two_sinks_of_the_same_kind_run_and_are_both_counted() -> None:
+    session = Session(size=SIZE, fps=30)
+    a, b = MemorySink(SIZE), MemorySink(SIZE)
+    with Pipeline(SyntheticSource(SIZE, 30), [a, b], session=session) as p:
+        p.run(frames=10, pace=False)
+        sinks = p.stats().sinks
+    assert len(a.images) == len(b.images) == 10 and p.failures() == []
+    # each counted under its own name
+    assert sinks["memory"]["sent"] == sinks["memory #2"]["sent"] == 10
