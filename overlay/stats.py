@@ -28,8 +28,10 @@ class Stats:
             accepting it (a threaded sink accepts when the frame is queued).
         read_ahead_ms: how long frames of a queued source (file, pipe) waited in the
             read-ahead queue, (p50, p95) ms; not part of the latency.
-        sinks: per sink: ``threaded``, ``dropped`` (frames its queue could not take) and
-            ``failed`` (the error that took it out, or None).
+        sinks: per sink: ``live``, ``threaded``, ``sent`` (frames it took during the last
+            ``run()``; None outside one), ``dropped`` (frames its queue could not take, or
+            a live sink's stale frames replaced by newer ones) and ``failed`` (the error
+            that took it out, or None).
         source_errors: exceptions other than SourceError the source raised.
     """
 
