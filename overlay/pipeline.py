@@ -6,9 +6,11 @@ when the source stalls longer than ``stall_timeout`` or fails (raises anything),
 stamp raises, the sinks receive the labelled slate at the output rate instead.
 
 Sinks are isolated: a sink that raises is reported and left out from then on while the
-others go on; during ``run()`` every sink that is not ``live`` (recordings, the frame log)
-takes its frames on its own thread through a bounded queue (:mod:`overlay.sinks.worker`),
-so its slowness never delays the live output.
+others go on; during ``run()`` every sink takes its frames on its own thread
+(:mod:`overlay.sinks.worker`): a live one (virtual camera, preview) through a one-frame
+mailbox that always holds the newest frame, the others (recordings, the frame log) through
+a bounded queue, so no sink's slowness delays another or the pipeline. Frames a sink
+missed are counted per sink in the statistics and the session's manifest.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from overlay.clock import MONOTONIC, Clock
 from overlay.closing import Closing
 from overlay.config import BannerConfig, OutputConfig
 from overlay.errors import ConfigError, FrameFormatError, OverlayError, SourceError, StampError
@@ -160,6 +163,9 @@ class Pipeline(Closing):
             :func:`~overlay.stamps.watermark.installation_key` to seal it with this
             installation's key (what ``overlay run`` does, with its signed records).
         stall_timeout: seconds without a new source frame before the slate takes over.
+        queue_size: frames a queued source (file, pipe) may read ahead.
+        clock: what the pacing, the stall timeout, ``run(seconds=...)`` and source retries
+            go by (default: the real monotonic clock; tests inject a simulated one).
 
     Use it as a context manager: leaving closes the source, every sink (a recording is
     finished, playable, up to its last frame) and the stamps; a closed pipeline refuses
@@ -179,6 +185,7 @@ class Pipeline(Closing):
         watermark_key: bytes | None = None,
         stall_timeout: float = 0.5,
         queue_size: int = 2,
+        clock: Clock | None = None,
     ) -> None:
         if not sinks:
             raise ValueError("a Pipeline needs at least one sink")
@@ -204,6 +211,7 @@ class Pipeline(Closing):
         self.source, self.sinks = _open_parts(source, sinks, session, self.chain)
         self.stall_timeout = stall_timeout
         self.queue_size = queue_size
+        self.clock: Clock = clock or MONOTONIC
         w, h = session.size
         self._out: BGRImage = np.zeros((h, w, 3), np.uint8)
         self._fitter = Fitter(self._out)
@@ -212,8 +220,13 @@ class Pipeline(Closing):
         self._n = 0
         self._stop = threading.Event()
         self._stage_names = ["stamp:" + n for n in self.chain.names]
-        self._sink_names = [f"sink:{getattr(s, 'spec', type(s).__name__)}" for s in self.sinks]
-        self.recorder = StatsRecorder()
+        self._sink_names: list[str] = []
+        seen: dict[str, int] = {}
+        for sink in self.sinks:  # two sinks of one kind: "memory", "memory #2"
+            name = f"sink:{getattr(sink, 'spec', type(sink).__name__)}"
+            seen[name] = seen.get(name, 0) + 1
+            self._sink_names.append(f"{name} #{seen[name]}" if seen[name] > 1 else name)
+        self.recorder = StatsRecorder(now=self.clock.now)
         self._stamp_errors = 0
         self._closed = False
         self._live = [bool(getattr(s, "live", False)) for s in self.sinks]
@@ -241,10 +254,10 @@ class Pipeline(Closing):
             raise
         except SourceError as exc:
             log.warning("%s", exc)
-            return self._emit(None, time.monotonic())
+            return self._emit(None, self.clock.now())
         except Exception as exc:
             self._source_raised(exc)
-            return self._emit(None, time.monotonic())
+            return self._emit(None, self.clock.now())
         self.recorder.stage("capture", (time.perf_counter() - t0) * 1e3)
         if frame is None:
             return None
@@ -393,7 +406,9 @@ class Pipeline(Closing):
             worker = workers[i] if workers else None
             failed = self._failed.get(i)
             sinks[name.removeprefix("sink:")] = {
+                "live": self._live[i],
                 "threaded": worker is not None,
+                "sent": worker.sent if worker else None,
                 "dropped": worker.dropped if worker else 0,
                 "failed": None if failed is None else str(failed) or type(failed).__name__,
             }
@@ -405,15 +420,14 @@ class Pipeline(Closing):
         # Unpaced runs (measurements, file to file) wait for every sink: nothing is late.
         capacity = queue_frames(self.session.size, self.session.fps)
         self._workers = [
-            None
-            if live
-            else SinkWorker(
+            SinkWorker(
                 sink,
                 f"{name} (own thread)",
-                capacity,
+                1 if live else capacity,
                 self.recorder.stage,
                 self._sink_failed,
                 block=not pace,
+                latest=live,
             )
             for sink, name, live in zip(self.sinks, self._sink_names, self._live, strict=True)
         ]
@@ -423,7 +437,21 @@ class Pipeline(Closing):
         self._last_workers = workers
         for worker in workers:
             if worker is not None:
-                worker.close()
+                worker.close(timeout=5.0 if worker.latest else 60.0)
+        self._report_sinks()
+
+    def _report_sinks(self) -> None:
+        """Tell companions (the frame log's recorder) what each output got and missed."""
+        companions = {
+            name.removeprefix("sink:")
+            for name, sink in zip(self._sink_names, self.sinks, strict=True)
+            if getattr(sink, "companion", False)
+        }
+        counts = {k: v for k, v in self.stats().sinks.items() if k not in companions}
+        for sink in self.sinks:
+            note = getattr(sink, "note_sinks", None)
+            if note is not None and getattr(sink, "companion", False):
+                note(counts)
 
     def run(
         self,
@@ -494,30 +522,30 @@ class Pipeline(Closing):
     ) -> None:
         stall = self.stall_timeout
         period = 1.0 / self.session.fps
-        start = time.monotonic()
+        start = self.clock.now()
         # Wait briefly for the first frame so a healthy source does not start on the slate.
         queued = isinstance(feed, _Fifo)
         last = feed.take(stall)
-        last_new = time.monotonic()
+        last_new = self.clock.now()
         if last is not None:
             self._emit(last, self._left_source(last, last_new, queued))
-        next_tick = time.monotonic() + period
+        next_tick = self.clock.now() + period
         while not self._stop.is_set() and not fatal:
             if frames is not None and self._n >= frames:
                 return
-            now = time.monotonic()
+            now = self.clock.now()
             if seconds is not None and now - start >= seconds:
                 return
             if pace:
                 if next_tick > now:
-                    if self._stop.wait(next_tick - now):
+                    if self.clock.wait(self._stop, next_tick - now):
                         return
-                    now = time.monotonic()
+                    now = self.clock.now()
                 next_tick = max(next_tick + period, now - period)
                 new = feed.take(0)
             else:
                 new = feed.take(stall)
-                now = time.monotonic()
+                now = self.clock.now()
             if new is not None:
                 last, last_new = new, now
                 self.recorder.dropped = feed.dropped
@@ -546,18 +574,18 @@ class Pipeline(Closing):
         most once a second.
         """
         period = 1.0 / self.session.fps
-        start = next_tick = time.monotonic()
+        start = next_tick = self.clock.now()
         retry_at = 0.0
         while not self._stop.is_set():
             if frames is not None and self._n >= frames:
                 return
-            now = time.monotonic()
+            now = self.clock.now()
             if seconds is not None and now - start >= seconds:
                 return
             if pace:
-                if next_tick > now and self._stop.wait(next_tick - now):
+                if next_tick > now and self.clock.wait(self._stop, next_tick - now):
                     return
-                next_tick = max(next_tick + period, time.monotonic() - period)
+                next_tick = max(next_tick + period, self.clock.now() - period)
             t0 = time.perf_counter()
             try:
                 frame = self.source.read()
@@ -565,9 +593,9 @@ class Pipeline(Closing):
                 raise  # a failure it reports as final ends the run (as a file's end)
             except Exception as exc:
                 self._source_raised(exc)
-                self._emit(None, time.monotonic())
-                if time.monotonic() >= retry_at:
-                    retry_at = time.monotonic() + 1.0
+                self._emit(None, self.clock.now())
+                if self.clock.now() >= retry_at:
+                    retry_at = self.clock.now() + 1.0
                     try:
                         self.source.close()
                         self.source.open()
@@ -577,7 +605,7 @@ class Pipeline(Closing):
             self.recorder.stage("capture", (time.perf_counter() - t0) * 1e3)
             if frame is None:
                 return
-            self._emit(frame, time.monotonic())  # it left the source just now
+            self._emit(frame, self.clock.now())  # it left the source just now
 
     def _capture(
         self,
@@ -605,7 +633,7 @@ class Pipeline(Closing):
                 if not failing:
                     log.warning("%s; sending the slate and retrying", exc)
                     failing = True
-                if stop.wait(1.0):
+                if self.clock.wait(stop, 1.0):
                     return
                 try:
                     src.close()
@@ -619,7 +647,7 @@ class Pipeline(Closing):
                     failing = True
                 else:
                     self.source_errors += 1
-                if stop.wait(1.0):
+                if self.clock.wait(stop, 1.0):
                     return
                 try:
                     src.close()

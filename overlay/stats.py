@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,8 +28,10 @@ class Stats:
             accepting it (a threaded sink accepts when the frame is queued).
         read_ahead_ms: how long frames of a queued source (file, pipe) waited in the
             read-ahead queue, (p50, p95) ms; not part of the latency.
-        sinks: per sink: ``threaded``, ``dropped`` (frames its queue could not take) and
-            ``failed`` (the error that took it out, or None).
+        sinks: per sink: ``live``, ``threaded``, ``sent`` (frames it took during the last
+            ``run()``; None outside one), ``dropped`` (frames its queue could not take, or
+            a live sink's stale frames replaced by newer ones) and ``failed`` (the error
+            that took it out, or None).
         source_errors: exceptions other than SourceError the source raised.
     """
 
@@ -104,7 +107,7 @@ class _Ring:
 class StatsRecorder:
     """Collects samples from the pipeline threads; ``snapshot()`` may be called from any thread."""
 
-    def __init__(self, window: int = 1024) -> None:
+    def __init__(self, window: int = 1024, now: Callable[[], float] = time.monotonic) -> None:
         self._window = window
         self._stages: dict[str, _Ring] = {}
         self._latency = _Ring(window)
@@ -114,10 +117,11 @@ class StatsRecorder:
         self.frames = 0
         self.slates = 0
         self.dropped = 0
-        self.started = time.monotonic()
+        self._now = now  # the pipeline's clock: rates and latency in its time
+        self.started = now()
 
     def start(self) -> None:
-        self.started = time.monotonic()
+        self.started = self._now()
 
     def stage(self, name: str, ms: float) -> None:
         ring = self._stages.get(name)
@@ -130,7 +134,7 @@ class StatsRecorder:
         self._read_ahead.add(ms)
 
     def frame_sent(self, capture_ts: float, slate: bool) -> None:
-        now = time.monotonic()
+        now = self._now()
         self._latency.add((now - capture_ts) * 1e3)
         self._sent_at.add(now)
         self.frames += 1
@@ -159,7 +163,7 @@ class StatsRecorder:
             frames=self.frames,
             slates=self.slates,
             dropped=self.dropped,
-            elapsed_s=time.monotonic() - self.started,
+            elapsed_s=self._now() - self.started,
             fps=float(fps),
             stage_ms=stage_ms,
             latency_ms=latency,

@@ -104,32 +104,45 @@ def test_when_every_sink_failed_the_run_stops() -> None:
     faulty = Faulty(3, True)
     with Pipeline(SyntheticSource(SIZE, 30), [faulty], session=session) as p:
         p.run(frames=1000, pace=False)
-    assert p.frames_sent == 4 and len(p.failures()) == 1
+    # the sink runs on its own thread: the frames in flight when it raised (its mailbox,
+    # the one being offered) are sent too, then the run stops
+    assert faulty.got == 3 and faulty.at < p.frames_sent <= faulty.at + 3
+    assert len(p.failures()) == 1
 
 
-def test_a_slow_sink_does_not_slow_the_live_output() -> None:
-    """A sink taking 200 ms a frame (5 fps) next to a live sink in a paced 30 fps run."""
+@pytest.mark.parametrize("live", [False, True], ids=["slow recording", "slow live sink"])
+def test_a_slow_sink_does_not_slow_the_others(live: bool) -> None:
+    """A sink taking 200 ms a frame (5 fps) next to a live sink in a paced 30 fps run; a
+    slow live sink (a stuck virtual camera) is as isolated as a slow recording."""
     session = Session(size=SIZE, fps=30)
     slow, memory = Slow(), MemorySink(SIZE)
+    slow.live = live
     with Pipeline(SyntheticSource(SIZE, 30), [slow, memory], session=session) as p:
         p.run(frames=90, pace=True)
         stats = p.stats()
-    # The live sink got every frame; the slow one what it could (its queue of a second is
-    # sent before it closes), the rest counted.
-    assert len(memory.images) == 90 == p.frames_sent
+    assert p.frames_sent == 90
+    # Every frame reached each sink or was counted as dropped for it; the slow one got what
+    # it could (a recording's queue of two seconds is sent before it closes; a live sink's
+    # mailbox holds only the newest frame), the fast one (nearly) everything.
     dropped = stats.sinks["slow"]["dropped"]
     assert isinstance(dropped, int) and dropped > 0 and slow.got + dropped == 90
+    assert stats.sinks["slow"]["sent"] == slow.got
+    mem_dropped = stats.sinks["memory"]["dropped"]
+    assert isinstance(mem_dropped, int) and len(memory.images) + mem_dropped == 90
+    assert len(memory.images) > slow.got
+    assert memory.indices == sorted(memory.indices)  # in order, newest last
     # The pipeline's own time per frame stays far below the slow sink's.
     slow_ms = stats.stage_ms["sink:slow (own thread)"][0]
     assert slow_ms >= 200
+    assert stats.stage_ms["total"][0] < slow_ms / 2
     assert stats.latency_ms[1] < slow_ms / 2
-    # the twin: on the pipeline's thread (live), the same sink sets everyone's pace
+    # the twin: without threads (step(), one frame at a time) the slow sink sets the pace
     crawling = Slow()
-    crawling.live = True
-    memory2 = MemorySink(SIZE)
-    with Pipeline(SyntheticSource(SIZE, 30), [crawling, memory2], session=session) as p:
-        p.run(frames=4, pace=True)
-        assert p.stats().latency_ms[0] >= 200
+    crawling.live = live
+    with Pipeline(SyntheticSource(SIZE, 30), [crawling, MemorySink(SIZE)], session=session) as p:
+        for _ in range(3):
+            p.step()
+        assert p.stats().stage_ms["total"][0] >= 200
 
 
 class Raising(BaseSource):
@@ -247,3 +260,88 @@ def test_read_ahead_of_a_queued_source_is_reported_apart_from_latency(tmp_path: 
         p.source.mode = SourceMode.LIVE  # type: ignore[misc]
         p.run(frames=10, pace=True)
         assert p.stats().read_ahead_ms is None
+
+
+class Gate(BaseSink):
+    """Holds its first frame until ``release`` is set; keeps the indices it got."""
+
+    spec = "gate"
+
+    def __init__(self) -> None:
+        super().__init__(SIZE)
+        self.started, self.release = threading.Event(), threading.Event()
+        self.indices: list[int] = []
+        self.noted: list[int] = []
+
+    def _send(self, frame: StampedFrame) -> None:
+        self.started.set()
+        self.release.wait(10)
+        self.indices.append(frame.index)
+
+    def note_dropped(self, index: int) -> None:
+        self.noted.append(index)
+
+
+@pytest.mark.parametrize("latest", [True, False], ids=["live mailbox", "bounded queue"])
+def test_a_busy_live_sink_gets_the_newest_frame_and_stale_ones_are_counted(latest: bool) -> None:
+    from overlay.sinks.worker import FramePool, SharedFrame, SinkWorker
+
+    session = Session(size=SIZE, fps=30)
+    with Pipeline(SyntheticSource(SIZE, 30), [MemorySink(SIZE)], session=session) as p:
+        frames = [p.step() for _ in range(5)]
+    gate, pool = Gate(), FramePool((SIZE[1], SIZE[0], 3))
+    worker = SinkWorker(gate, "gate", 1, lambda *a: None, lambda *a: None, latest=latest)
+    for i, stamped in enumerate(frames):
+        assert stamped is not None
+        shared = SharedFrame(stamped, pool)
+        worker.offer(shared)
+        shared.release()
+        if i == 0:
+            assert gate.started.wait(10)  # frame 0 is being sent; the rest queue behind it
+    gate.release.set()
+    worker.close()
+    assert worker.dropped == 3 == len(gate.noted)
+    if latest:  # the stale frames gave way: the newest was shown
+        assert gate.indices == [0, 4] and gate.noted == [1, 2, 3]
+    else:  # the twin: a recording's queue keeps the oldest, refuses the new
+        assert gate.indices == [0, 1] and gate.noted == [2, 3, 4]
+    assert pool.made <= 3  # buffers came back to the pool (no full-frame copy per frame)
+
+
+def test_the_manifest_counts_what_each_output_missed() -> None:
+    from overlay.config import OutputConfig
+    from overlay.faces import FaceSettings
+    from overlay.provenance import check_session
+    from overlay.runner import RunSettings, open_pipeline
+
+    settings = RunSettings(
+        source="synthetic",
+        sinks=("null",),
+        faces=FaceSettings(tag=False),
+        output=OutputConfig(SIZE, 30),
+    )
+    slow = Slow()
+    slow.live = True
+    with open_pipeline(settings, extra_sinks=[slow]) as p:
+        p.run(frames=30, pace=True)
+        session = p.session.id
+    body = check_session(session)["manifest"]["body"]
+    counts = body["sink_counts"]
+    assert "provenance" not in counts  # the log itself is not an output
+    assert counts["slow"]["live"] is True and counts["null"]["live"] is True
+    assert counts["slow"]["dropped"] > 0
+    assert counts["slow"]["sent"] + counts["slow"]["dropped"] == 30
+    # the twin: the fast output next to it missed (nearly) nothing, all of it counted
+    assert counts["null"]["sent"] + counts["null"]["dropped"] == 30
+    assert counts["null"]["sent"] > counts["slow"]["sent"]
+
+
+def test_two_sinks_of_the_same_kind_run_and_are_both_counted() -> None:
+    session = Session(size=SIZE, fps=30)
+    a, b = MemorySink(SIZE), MemorySink(SIZE)
+    with Pipeline(SyntheticSource(SIZE, 30), [a, b], session=session) as p:
+        p.run(frames=10, pace=False)
+        sinks = p.stats().sinks
+    assert len(a.images) == len(b.images) == 10 and p.failures() == []
+    # each counted under its own name
+    assert sinks["memory"]["sent"] == sinks["memory #2"]["sent"] == 10

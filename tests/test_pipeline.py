@@ -17,34 +17,45 @@ from overlay.slate import render_slate
 from overlay.sources.base import BaseSource, SourceMode
 from overlay.sources.synthetic import SyntheticSource
 from overlay.stamps import default_stamps
+from tests.fake_clock import FakeClock
 
 SIZE = (320, 180)
 
 
 class ScriptedSource(BaseSource):
-    """A live source whose behaviour after ``ok_frames`` frames is scripted."""
+    """A live source on a simulated clock whose behaviour after ``ok_frames`` frames is
+    scripted: ``stall`` until ``until`` (simulated seconds after opening), or ``raise``
+    SourceError until then."""
 
     spec = "scripted"
     mode = SourceMode.LIVE
 
-    def __init__(self, ok_frames: int, then: str, fps: float = 60.0) -> None:
+    def __init__(
+        self, clock: FakeClock, ok_frames: int, then: str, until: float = 0.0, fps: float = 60.0
+    ) -> None:
         super().__init__()
-        self.ok_frames, self.then, self.period = ok_frames, then, 1.0 / fps
+        self.clock, self.ok_frames, self.then = clock, ok_frames, then
+        self.period, self.until = 1.0 / fps, until
         self.sent = 0
         self.opens = 0
-        self.release = threading.Event()
+        self.t0: float | None = None
+        self.due = 0.0
 
     def _open(self) -> None:
         self.opens += 1
+        if self.t0 is None:
+            self.t0 = self.due = self.clock.now()
 
     def _read(self) -> BGRImage | None:
-        if self.sent >= self.ok_frames:
+        assert self.t0 is not None
+        if self.sent >= self.ok_frames and self.clock.now() < self.t0 + self.until:
             if self.then == "stall":
-                self.release.wait(5.0)
-                self.then = "ok"
-            elif self.then == "raise" and not self.release.is_set():
+                self.clock.sleep(self.t0 + self.until - self.clock.now())
+                self.due = self.clock.now()
+            elif self.then == "raise":
                 raise SourceError("scripted camera unplugged")
-        time.sleep(self.period)
+        self.clock.sleep(self.due - self.clock.now())  # a camera delivers at its rate
+        self.due += self.period
         self.sent += 1
         return np.full((SIZE[1], SIZE[0], 3), 100, np.uint8)
 
@@ -97,14 +108,24 @@ def test_sinks_refuse_frames_of_another_size() -> None:
 
 
 def test_a_stalled_source_gives_the_slate_at_the_output_rate() -> None:
-    src = ScriptedSource(ok_frames=3, then="stall")
+    clock = FakeClock()
+    # 3 frames, then nothing until 1.6 s: after 0.5 s of repeating the last frame the
+    # slate goes out, at the output rate, until the source is back.
+    src = ScriptedSource(clock, ok_frames=3, then="stall", until=1.6)
     sink = MemorySink(SIZE)
-    with _pipeline(src, sink) as p:
-        threading.Timer(1.6, src.release.set).start()
+    with _pipeline(src, sink, clock=clock) as p:
         p.run(seconds=2.2)
-    n = len(sink.slates)
-    assert 50 <= n <= 75  # ~30 fps kept up through the stall
-    assert sum(sink.slates) >= 20  # ~1.1 s of slate
+        stats = p.stats()
+    # The output rate held through the stall: one frame per tick of 2.2 s at 30 fps (and
+    # the first one at 0 s; the last tick may fall just inside the end).
+    assert p.frames_sent == stats.frames
+    assert round(2.2 * 30) <= p.frames_sent <= round(2.2 * 30) + 2
+    # The slate ran from 0.5 s after the last frame (at 2/60 s) until 1.6 s, at 30 fps.
+    assert abs(stats.slates - round((1.6 - 2 / 60 - 0.5) * 30)) <= 1
+    assert stats.dropped > 0  # the 60 fps source's extra frames, counted
+    # What the live sink got: each frame, or counted as dropped (newest kept)
+    got, missed = len(sink.slates), stats.sinks["memory"]["dropped"]
+    assert isinstance(missed, int) and got + missed == p.frames_sent
     assert sink.slates[0] is False and sink.slates[-1] is False  # recovered
     slate_img = sink.images[sink.slates.index(True)].astype(np.int16)
     expected = render_slate(SIZE, BannerConfig(), with_banner=False).astype(np.int16)
@@ -115,22 +136,34 @@ def test_a_stalled_source_gives_the_slate_at_the_output_rate() -> None:
 
 
 def test_a_healthy_source_gives_no_slate() -> None:
-    src = ScriptedSource(ok_frames=10_000, then="stall")
+    clock = FakeClock()
+    src = ScriptedSource(clock, ok_frames=10_000, then="stall")
     sink = MemorySink(SIZE)
-    with _pipeline(src, sink) as p:
+    with _pipeline(src, sink, clock=clock) as p:
         p.run(seconds=1.0)
-    assert len(sink.slates) >= 25
-    assert not any(sink.slates)
+        stats = p.stats()
+    assert round(1.0 * 30) <= p.frames_sent <= round(1.0 * 30) + 2 and stats.slates == 0
+    assert not any(sink.slates) and len(sink.slates) > 0
+    # the twin: the same source stalling for the whole second gives slates
+    clock = FakeClock()
+    src = ScriptedSource(clock, ok_frames=3, then="stall", until=10.0)
+    with _pipeline(src, MemorySink(SIZE), clock=clock) as p:
+        p.run(seconds=1.0)
+        assert p.stats().slates > 0
 
 
 def test_a_failing_camera_is_retried_and_picked_up_again(caplog: pytest.LogCaptureFixture) -> None:
-    src = ScriptedSource(ok_frames=3, then="raise")
+    clock = FakeClock()
+    src = ScriptedSource(clock, ok_frames=3, then="raise", until=1.5)
     sink = MemorySink(SIZE)
     caplog.set_level(logging.WARNING)
-    with _pipeline(src, sink) as p:
-        threading.Timer(1.5, src.release.set).start()
+    with _pipeline(src, sink, clock=clock) as p:
         p.run(seconds=3.5)
-    assert any(sink.slates)
+        stats = p.stats()
+    assert round(3.5 * 30) <= p.frames_sent <= round(3.5 * 30) + 2
+    # retried once a (simulated) second: the slate from 0.5 s after the last frame until
+    # the first retry after 1.5 s
+    assert stats.slates > 0 and any(sink.slates)
     assert sink.slates[-1] is False
     assert src.opens >= 2  # closed and opened again
     assert "unplugged" in caplog.text and "is back" in caplog.text
@@ -279,3 +312,21 @@ def test_closing_the_pipeline_closes_its_stamps_once() -> None:
     p.close()
     p.close()
     assert stamp.closed == 1
+
+
+def test_the_real_clock_is_the_default_and_waits_for_its_event() -> None:
+    from overlay.clock import MONOTONIC, Clock
+
+    with _pipeline(SyntheticSource(SIZE, 30), MemorySink(SIZE)) as p:
+        assert p.clock is MONOTONIC and isinstance(p.clock, Clock)
+    done = threading.Event()
+    t0 = MONOTONIC.now()
+    assert MONOTONIC.wait(done, 0.01) is False and MONOTONIC.now() > t0
+    done.set()
+    assert MONOTONIC.wait(done, 60.0) is True  # returns at once when set
+    # the twin: an injected clock is the one used (simulated seconds, no sleeping)
+    clock = FakeClock(participants=0)
+    with _pipeline(SyntheticSource(SIZE, 30), MemorySink(SIZE), clock=clock) as p:
+        p.run(seconds=10.0, pace=True)  # 10 simulated seconds, in far less real time
+        assert p.clock is clock and p.frames_sent >= 10 * 30
+        assert p.stats().elapsed_s >= 10.0

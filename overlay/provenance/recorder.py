@@ -236,6 +236,12 @@ class SessionRecorder:
             if len(self._failures) < 100:
                 self._failures.append(line)
 
+    def note_sinks(self, counts: dict[str, dict[str, object]]) -> None:
+        """Per output (sink): live or not, frames sent, frames dropped, the failure if any;
+        the final manifest keeps the last report (under ``sink_counts``)."""
+        with self._lock:
+            self._body["sink_counts"] = {k: dict(v) for k, v in counts.items()}
+
     def _failed_recordings(self) -> list[dict[str, Any]]:
         return [
             {
@@ -303,6 +309,10 @@ class ProvenanceSink(BaseSink):
     def note_failure(self, line: str) -> None:
         """A part of the session failed (a sink, the source); listed in the manifest."""
         self.recorder.note_failure(line)
+
+    def note_sinks(self, counts: dict[str, dict[str, object]]) -> None:
+        """What each output got and missed (sent, dropped, failed); kept in the manifest."""
+        self.recorder.note_sinks(counts)
 
     def _close(self) -> None:
         self.recorder.finish()

@@ -67,8 +67,9 @@ class BaseSink(Closing):
     #: Where the frames go (consent is checked against it). A sink that does not say is
     #: held to the strictest use: frames sent out live.
     scope: SinkScope = "live"
-    #: Live sinks (a virtual camera, a preview) get frames on the pipeline's thread; the
-    #: others on their own thread through a bounded queue (see overlay.sinks.worker).
+    #: During ``Pipeline.run()`` every sink gets frames on its own thread: a live one (a
+    #: virtual camera, a preview) the newest frame through a one-frame mailbox, the others
+    #: through a bounded queue (see overlay.sinks.worker).
     live = False
     #: What a full queue does to a threaded sink's frame: "drop" it (counted) or "block"
     #: the pipeline until there is room (for sinks that must see every frame).

@@ -1,20 +1,24 @@
 """Sinks on their own threads: one sink's slowness or error never reaches another.
 
-During ``Pipeline.run()`` every sink that is not ``live`` (recordings, the frame log, any
-sink of the caller's) gets a :class:`SinkWorker`: a thread and a bounded queue. The
+During ``Pipeline.run()`` every sink gets a :class:`SinkWorker`: a thread and a queue. The
 pipeline copies each stamped frame once into a pooled buffer (:class:`SharedFrame`) and
 offers it to every worker; the buffer returns to the pool when the last worker is done.
-A worker whose queue is full either drops the frame (counted, and told to the sink via
-``note_dropped(index)``) or, for sinks that must see every frame (``overflow = "block"``:
-the frame log), makes the pipeline wait.
+
+- A sink that is not ``live`` (recordings, the frame log, any sink of the caller's) has a
+  bounded queue of up to two seconds. When it is full the frame is dropped (counted, and
+  told to the sink via ``note_dropped(index)``) or, for sinks that must see every frame
+  (``overflow = "block"``: the frame log), the pipeline waits.
+- A ``live`` sink (a virtual camera, a preview) has a one-frame mailbox: its thread sends
+  the newest frame as soon as it is offered, so the live output gets each frame at once;
+  a frame still waiting when the next one arrives is stale and is replaced (counted as
+  dropped). A live sink that takes longer than a frame period shows fewer frames; no other
+  sink waits for it.
 """
 
 from __future__ import annotations
 
 import collections
 import logging
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -28,31 +32,27 @@ __all__ = ["FramePool", "SharedFrame", "SinkWorker", "queue_frames"]
 
 log = logging.getLogger(__name__)
 
-#: The memory one worker's queue may hold (frames of the output size).
-QUEUE_BYTES = 96 * 1024 * 1024
+#: Seconds of frames a recording's queue holds: x264 at 720p needs 10-15 ms of CPU per
+#: frame, but on a busy machine its thread can wait more than a second for a core (the
+#: soak saw bursts of 15-17 drops with a one-second queue at load average 11 on 2 vCPUs).
+QUEUE_SECONDS = 2.0
+#: The memory one worker's queue may hold (frames of the output size): 2 s at 720p, 1 s
+#: at 1080p. Buffers are made only when the queue is that deep.
+QUEUE_BYTES = 192 * 1024 * 1024
 
 
 def queue_frames(size: tuple[int, int], fps: float) -> int:
-    """How many frames a worker's queue holds: about a second, within QUEUE_BYTES."""
+    """How many frames a worker's queue holds: QUEUE_SECONDS, within QUEUE_BYTES."""
     w, h = size
     by_memory = QUEUE_BYTES // max(1, w * h * 3)
-    return int(max(4, min(round(fps), by_memory)))
+    return int(max(4, min(round(fps * QUEUE_SECONDS), by_memory)))
 
 
-#: Niceness added to sink threads (and the encoder threads they start, which inherit it).
-NICE = 10
-
-
-def _lower_priority() -> None:
-    """On a busy machine the frame's path (the pipeline thread) gets the CPU first: the
-    recording can wait, its queue absorbs it. Linux sets niceness per thread."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + NICE))
-    except OSError as exc:
-        log.debug("could not lower the priority of %s: %s", threading.current_thread().name, exc)
+# Sink threads keep the process's priority. They ran at niceness +10 before; under load
+# from other processes that starved the encoder (a 720p recording dropped a third of its
+# frames at load average 5) while giving the pipeline thread almost nothing: CFS shares
+# a core among all runnable threads, so a niced encoder loses its share to the other
+# processes, not to the frame's path.
 
 
 class FramePool:
@@ -79,10 +79,12 @@ class FramePool:
 class SharedFrame:
     """One copy of a stamped frame, shared by the workers it was offered to."""
 
-    __slots__ = ("_lock", "_pool", "_users", "frame")
+    __slots__ = ("_lock", "_pool", "_users", "frame", "ready")
 
     def __init__(self, frame: StampedFrame, pool: FramePool) -> None:
         self.frame = frame.copy_into(pool.take())
+        #: When the copy was ready (perf_counter): a live sink's wait is measured from it.
+        self.ready = time.perf_counter()
         self._pool = pool
         self._users = 1  # the pipeline's own hold, released after offering
         self._lock = threading.Lock()
@@ -105,11 +107,13 @@ class SinkWorker:
     Args:
         sink: the sink.
         name: its name in the statistics.
-        capacity: frames the queue holds.
+        capacity: frames the queue holds (1 for a ``latest`` mailbox).
         record: called with (stage name, ms) for each frame sent.
         on_error: called once, from the worker thread, when the sink raises.
         block: never drop: a full queue makes ``offer`` wait (unpaced runs, where no one
             waits for the output, and sinks with ``overflow = "block"``).
+        latest: a live sink's mailbox: a full queue gives up its oldest frame (stale,
+            counted as dropped) for the new one, so the sink always gets the newest frame.
     """
 
     def __init__(
@@ -121,11 +125,13 @@ class SinkWorker:
         on_error: Callable[[FrameSink, BaseException], None],
         *,
         block: bool = False,
+        latest: bool = False,
     ) -> None:
         self.sink = sink
         self.name = name
-        self.capacity = capacity
+        self.capacity = max(1, capacity)
         self.block = block or getattr(sink, "overflow", "drop") == "block"
+        self.latest = latest
         self.dropped = 0
         self.sent = 0
         self.deepest = 0
@@ -141,27 +147,37 @@ class SinkWorker:
         """Queue the frame; False when it was dropped (queue full) or the sink has failed."""
         if self.failed is not None:
             return False
+        stale: SharedFrame | None = None
         with self._cond:
             while self.block and len(self._items) >= self.capacity and self.failed is None:
                 self._cond.wait(0.1)
-            if len(self._items) >= self.capacity or self.failed is not None:
-                dropped = self.failed is None
+            if self.failed is not None:
+                return False
+            if len(self._items) >= self.capacity:
+                lost = shared
+                if self.latest:  # the waiting frame is stale: the new one takes its place
+                    stale = self._items.pop()
+                    if stale is not None:
+                        lost = stale
+                    shared.hold()
+                    self._items.append(shared)
+                    self._cond.notify_all()
             else:
                 shared.hold()
                 self._items.append(shared)
                 self.deepest = max(self.deepest, len(self._items))
                 self._cond.notify_all()
                 return True
-        if dropped:
-            self.dropped += 1
-            note = getattr(self.sink, "note_dropped", None)
-            if note is not None:
-                note(shared.frame.index)
+        self.dropped += 1
+        note = getattr(self.sink, "note_dropped", None)
+        if note is not None:
+            note(lost.frame.index)
+        if stale is not None:
+            stale.release()
+            return True
         return False
 
     def _run(self) -> None:
-        if not self.block:  # a sink the pipeline may wait for keeps its priority
-            _lower_priority()
         while True:
             with self._cond:
                 while not self._items:
@@ -173,6 +189,8 @@ class SinkWorker:
             try:
                 if self.failed is None:
                     t0 = time.perf_counter()
+                    if self.latest:
+                        self._record(f"{self.name} wait", (t0 - item.ready) * 1e3)
                     self.sink.send(item.frame)
                     self._record(self.name, (time.perf_counter() - t0) * 1e3)
                     self.sent += 1

@@ -217,18 +217,21 @@ def test_frames_the_encoder_could_not_take_are_counted(tmp_path: Path) -> None:
         gate.wait(10)  # the encoder is stuck until the session sent its last frame
         real_write(self, image, index)
 
+    from overlay.sinks.worker import queue_frames
+
+    queue = queue_frames(SIZE, 30)  # two seconds at 30 fps
+    n = queue + 30
     session = Session(size=SIZE, fps=30)
     sink = FileSink(out, SIZE, 30)
     with (
         mock.patch.object(Encoder, "write", stuck_write),
-        Pipeline(SyntheticSource(SIZE, 30), [sink, _Gate(gate, 59)], session=session) as p,
+        Pipeline(SyntheticSource(SIZE, 30), [sink, _Gate(gate, n - 1)], session=session) as p,
     ):
-        p.run(frames=60, pace=True)  # paced: a live session drops rather than wait
+        p.run(frames=n, pace=True)  # paced: a live session drops rather than wait
         stats = p.stats()
-    assert p.frames_sent == 60
-    queue = 30  # about a second at 30 fps
-    assert sink.dropped == 60 - 1 - queue  # one in the encoder, a full queue, the rest
-    assert sink.frames + sink.dropped == 60
+    assert p.frames_sent == n
+    assert sink.dropped == n - 1 - queue  # one in the encoder, a full queue, the rest
+    assert sink.frames + sink.dropped == n
     assert stats.sinks[f"file {out}"]["dropped"] == sink.dropped
     assert count_frames(out) == sink.frames
     # the twin: an unpaced run waits for the encoder and drops nothing
