@@ -312,7 +312,7 @@ def test_the_manifest_counts_what_each_output_missed() -> None:
     from overlay.config import OutputConfig
     from overlay.faces import FaceSettings
     from overlay.provenance import check_session
-    from overlay.runner import RunSettings, open_pipeline
+    from overlay.runner import RunSettings, open_session
 
     settings = RunSettings(
         source="synthetic",
@@ -322,9 +322,9 @@ def test_the_manifest_counts_what_each_output_missed() -> None:
     )
     slow = Slow()
     slow.live = True
-    with open_pipeline(settings, extra_sinks=[slow]) as p:
-        p.run(frames=30, pace=True)
-        session = p.session.id
+    with open_session(settings, extra_sinks=[slow]) as opened:
+        opened.pipeline.run(frames=30, pace=True)
+        session = opened.session.id
     body = check_session(session)["manifest"]["body"]
     counts = body["sink_counts"]
     assert "provenance" not in counts  # the log itself is not an output

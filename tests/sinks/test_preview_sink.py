@@ -49,7 +49,7 @@ def test_the_preview_window_works_from_any_thread() -> None:
     )
     # Before, a second run's thread waited forever on the window the first one made.
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "shown 20 10 33 []" in done.stdout, done.stdout
+    assert "shown 20 30 53 []" in done.stdout, done.stdout  # run(frames=N) counts per call
 
 
 def test_the_preview_needs_a_display(monkeypatch: pytest.MonkeyPatch) -> None:
