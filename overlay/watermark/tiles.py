@@ -21,7 +21,7 @@ coarser than that. Pure numpy/OpenCV, no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import cast
 
 import cv2
@@ -37,10 +37,13 @@ Box = tuple[int, int, int, int]
 
 #: The long side of the analysis picture (pixels).
 ANALYSIS = 960
-#: Grey-level change between two frames that counts as moving.
+#: Grey-level change between two frames that counts as moving (a moving area), and the
+#: smaller change that counts as activity (a gutter has none: even a picture's smooth
+#: sky changes by its sensor noise).
 MOTION = 6.0
-#: Local standard deviation (grey levels, 3x3 at the analysis size) that counts as texture.
-TEXTURE = 3.0
+STIRRING = 2.0
+#: Grey-level step between neighbouring pixels of a window's mean that counts as texture.
+TEXTURE = 1.5
 #: A row or column of a region with less than this share of activity is a gutter.
 GUTTER = 0.02
 #: A candidate covers at least this share of the capture, and at most MAX_AREA of it
@@ -49,6 +52,9 @@ MIN_AREA = 0.02
 MAX_AREA = 0.92
 #: Width / height of a candidate: pictures sent by call apps are 9:16 to 21:9.
 ASPECT = (0.5, 2.5)
+#: A gap between two active areas is a gutter when its colour is within this many grey
+#: levels of the page around them.
+PAGE = 12.0
 #: Candidates that overlap more than this (intersection over union) are one.
 SAME = 0.7
 
@@ -80,16 +86,43 @@ def _runs(active: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
+def _gutters(
+    runs: list[tuple[int, int]], gap: Callable[[int, int], F32], page: float
+) -> list[tuple[int, int]]:
+    """Merge the runs whose gap is not a gutter: a gutter has the page's colour (a flat
+    white sky inside one picture does not)."""
+    out = runs[:1]
+    for a, b in runs[1:]:
+        between = gap(out[-1][1], a)
+        if abs(float(np.median(between)) - page) > PAGE:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
 def _xy_cut(
-    mask: npt.NDArray[np.bool_], x0: int, y0: int, x1: int, y1: int, depth: int = 0
+    rows_mask: npt.NDArray[np.bool_],
+    cols_mask: npt.NDArray[np.bool_],
+    mean: F32,
+    page: float | None,
+    x0: int,
+    y0: int,
+    x1: int,
+    y1: int,
+    depth: int = 0,
 ) -> list[Box]:
-    """Leaves of the recursive cut of ``mask[y0:y1, x0:x1]`` along inactive rows and
-    columns (gutters), each trimmed to its active part (analysis pixels)."""
-    sub = mask[y0:y1, x0:x1]
-    if sub.size == 0:
+    """Leaves of the recursive cut of the region along inactive rows and columns
+    (gutters), each trimmed to its active part (analysis pixels). Rows are judged on
+    ``rows_mask`` and columns on ``cols_mask`` (activity measured along each, so that an
+    edge does not bleed into the gutter beside it)."""
+    if x1 <= x0 or y1 <= y0:
         return []
-    rows = _runs(sub.mean(axis=1) >= GUTTER)
-    cols = _runs(sub.mean(axis=0) >= GUTTER)
+    rows = _runs(rows_mask[y0:y1, x0:x1].mean(axis=1) >= GUTTER)
+    cols = _runs(cols_mask[y0:y1, x0:x1].mean(axis=0) >= GUTTER)
+    if page is not None:
+        rows = _gutters(rows, lambda a, b: mean[y0 + a : y0 + b, x0:x1], page)
+        cols = _gutters(cols, lambda a, b: mean[y0:y1, x0 + a : x0 + b], page)
     if not rows or not cols:
         return []
     # Trim to the active part; a split is a gap inside it.
@@ -97,55 +130,80 @@ def _xy_cut(
     tx0, tx1 = x0 + cols[0][0], x0 + cols[-1][1]
     if depth > 8:
         return [(tx0, ty0, tx1 - tx0, ty1 - ty0)]
+    out: list[Box] = []
     if len(rows) > 1:
-        out = []
         for a, b in rows:
-            out += _xy_cut(mask, tx0, y0 + a, tx1, y0 + b, depth + 1)
+            out += _xy_cut(rows_mask, cols_mask, mean, page, tx0, y0 + a, tx1, y0 + b, depth + 1)
         return out
     if len(cols) > 1:
-        out = []
         for a, b in cols:
-            out += _xy_cut(mask, x0 + a, ty0, x0 + b, ty1, depth + 1)
+            out += _xy_cut(rows_mask, cols_mask, mean, page, x0 + a, ty0, x0 + b, ty1, depth + 1)
         return out
     if (tx0, ty0, tx1, ty1) != (x0, y0, x1, y1):
         # Trimming may open gaps that the untrimmed rows or columns hid.
-        return _xy_cut(mask, tx0, ty0, tx1, ty1, depth + 1)
+        return _xy_cut(rows_mask, cols_mask, mean, page, tx0, ty0, tx1, ty1, depth + 1)
     return [(tx0, ty0, tx1 - tx0, ty1 - ty0)]
 
 
 def _snap(grey: npt.NDArray[np.uint8], box: Box, band: int) -> Box:
-    """Move each side of ``box`` to the strongest edge within ``band`` pixels: the row
-    (column) where the picture changes most from the one before, averaged along the
-    middle 80 % of the side."""
+    """Move each side of ``box`` to the best edge within ``band`` pixels.
+
+    A side at row (column) ``p`` has the picture's last line on one side and the
+    surroundings' first line on the other: its score is how much the two differ,
+    averaged along the middle 80 % of the side, divided by how much the outside line
+    varies (a gutter or a page is flat; the edge of a neighbouring tile has the flat
+    side inwards and scores low).
+    """
     h, w = grey.shape
     x, y, bw, bh = box
-    g = grey.astype(np.int16)
+    g = grey.astype(np.float32)
 
-    def edge(profile_of: int, lo: int, hi: int, rows: bool, start: int, end: int) -> int:
-        lo, hi = max(1, lo), min((h if rows else w) - 1, hi)
-        if hi <= lo:
-            return profile_of
+    def side(pos: int, inward: int, rows: bool, start: int, end: int) -> int:
         inset = (end - start) // 10
         a, b = max(0, start + inset), min(w if rows else h, end - inset)
-        if b <= a:
-            return profile_of
-        if rows:
-            diff = np.abs(g[lo : hi + 1, a:b] - g[lo - 1 : hi, a:b]).mean(axis=1)
-        else:
-            diff = np.abs(g[a:b, lo : hi + 1] - g[a:b, lo - 1 : hi]).mean(axis=0)
-        best = int(np.argmax(diff))
+        limit = h if rows else w
+        if b - a < 4:
+            return pos
+        best, best_score, scores = pos, -1.0, []
+        for p in range(pos - band, pos + band + 1):
+            inside = p if inward > 0 else p - 1
+            outside = p - 1 if inward > 0 else p
+            if not (0 <= inside < limit and 0 <= outside < limit):
+                continue
+            li = g[inside, a:b] if rows else g[a:b, inside]
+            lo = g[outside, a:b] if rows else g[a:b, outside]
+            score = float(np.abs(li - lo).mean()) / (1.0 + float(lo.std()))
+            scores.append(score)
+            if score > best_score:
+                best, best_score = p, score
         # A side with no clear edge (the picture fades into its surroundings) stays.
-        if diff[best] < 2.0 * float(np.median(diff)) + 1.0:
-            return profile_of
-        return lo + best
+        if not scores or best_score < 2.0 * float(np.median(scores)) + 0.5:
+            return pos
+        return best
 
-    top = edge(y, y - band, y + band, True, x, x + bw)
-    bottom = edge(y + bh, y + bh - band, y + bh + band, True, x, x + bw)
-    left = edge(x, x - band, x + band, False, y, y + bh)
-    right = edge(x + bw, x + bw - band, x + bw + band, False, y, y + bh)
+    top = side(y, 1, True, x, x + bw)
+    bottom = side(y + bh, -1, True, x, x + bw)
+    left = side(x, 1, False, y, y + bh)
+    right = side(x + bw, -1, False, y, y + bh)
     if bottom - top < bh // 2 or right - left < bw // 2:
         return box
     return (left, top, right - left, bottom - top)
+
+
+def _page(
+    rows_mask: npt.NDArray[np.bool_], cols_mask: npt.NDArray[np.bool_], mean: F32
+) -> float | None:
+    """The colour of the page around the tiles: the flat rows and columns at the edges
+    of the frame (None when the tiles reach every edge)."""
+    rows = np.flatnonzero(rows_mask.mean(axis=1) >= GUTTER)
+    cols = np.flatnonzero(cols_mask.mean(axis=0) >= GUTTER)
+    if rows.size == 0 or cols.size == 0:
+        return None
+    ring = np.ones(mean.shape, np.bool_)
+    ring[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] = False
+    if not ring.any():
+        return None
+    return float(np.median(mean[ring]))
 
 
 class TileFinder:
@@ -198,18 +256,24 @@ class TileFinder:
         """The candidate rectangles (full-size pixels), best first."""
         if self._sum is None or self._last is None or self._prev is None:
             return []
-        mean = self._sum / self.frames
-        # Local standard deviation of the window's mean: texture that stays.
-        m1 = cv2.blur(mean, (3, 3))
-        m2 = cv2.blur(mean * mean, (3, 3))
-        texture = np.sqrt(np.maximum(m2 - m1 * m1, 0.0)) > TEXTURE
+        mean = cast(F32, (self._sum / self.frames).astype(np.float32))
         moving = (
             self._moving > MOTION
             if self._moving is not None
             else np.zeros(mean.shape, dtype=np.bool_)
         )
+        # Texture that stays (the window's mean changes from pixel to pixel), measured
+        # along rows for the row gutters and along columns for the column gutters.
+        along_rows = np.zeros(mean.shape, np.bool_)
+        along_rows[:, 1:] = np.abs(np.diff(mean, axis=1)) > TEXTURE
+        along_cols = np.zeros(mean.shape, np.bool_)
+        along_cols[1:, :] = np.abs(np.diff(mean, axis=0)) > TEXTURE
         ah, aw = mean.shape
-        leaves = _xy_cut(texture | moving, 0, 0, aw, ah)
+        stirring = self._moving > STIRRING if self._moving is not None else np.zeros_like(moving)
+        rows_mask, cols_mask = along_rows | stirring, along_cols | stirring
+        leaves = _xy_cut(
+            rows_mask, cols_mask, mean, _page(rows_mask, cols_mask, mean), 0, 0, aw, ah
+        )
         found = list(leaves)
         closed = cv2.morphologyEx(
             moving.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)
@@ -233,7 +297,7 @@ class TileFinder:
             scored.append((share * 4.0 + bw * bh / area, box))
         scored.sort(key=lambda s: -s[0])
         s = self._scale
-        band = max(3, round(2.5 / s))
+        band = max(4, round(4.0 / s))
         out: list[Box] = []
         for _, (x, y, bw, bh) in scored:
             full = (round(x / s), round(y / s), round(bw / s), round(bh / s))
