@@ -21,6 +21,7 @@ coarser than that. Pure numpy/OpenCV, no I/O.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from typing import cast
 
@@ -45,16 +46,19 @@ STIRRING = 2.0
 #: Grey-level step between neighbouring pixels of a window's mean that counts as texture.
 TEXTURE = 1.5
 #: A row or column of a region with less than this share of activity is a gutter.
-GUTTER = 0.02
+GUTTER = 0.1
 #: A candidate covers at least this share of the capture, and at most MAX_AREA of it
 #: (the whole capture is searched anyway).
 MIN_AREA = 0.02
 MAX_AREA = 0.92
 #: Width / height of a candidate: pictures sent by call apps are 9:16 to 21:9.
 ASPECT = (0.5, 2.5)
-#: A gap between two active areas is a gutter when its colour is within this many grey
-#: levels of the page around them.
-PAGE = 12.0
+#: A line (row or column) is page-coloured when 80 % of it is within this many grey
+#: levels of the page around the tiles.
+PAGE = 8.0
+#: A border line steps by this many grey levels along this share of its length.
+BORDER = 4.0
+BORDER_SHARE = 0.9
 #: Candidates that overlap more than this (intersection over union) are one.
 SAME = 0.7
 
@@ -87,18 +91,36 @@ def _runs(active: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
 
 
 def _gutters(
-    runs: list[tuple[int, int]], gap: Callable[[int, int], F32], page: float
+    runs: list[tuple[int, int]], n: int, page_lines: Callable[[int, int], npt.NDArray[np.bool_]]
 ) -> list[tuple[int, int]]:
-    """Merge the runs whose gap is not a gutter: a gutter has the page's colour (a flat
-    white sky inside one picture does not)."""
-    out = runs[:1]
-    for a, b in runs[1:]:
-        between = gap(out[-1][1], a)
-        if abs(float(np.median(between)) - page) > PAGE:
-            out[-1] = (out[-1][0], b)
-        else:
-            out.append((a, b))
-    return out
+    """The runs of activity re-cut so that only page-coloured lines separate them: a gap
+    between two runs is a gutter where some of its lines have the page's colour (the
+    flat dark edge of a picture beside it does not), and only page-coloured lines are
+    trimmed from the ends. ``page_lines(a, b)`` says which lines a..b are page-coloured."""
+    if not runs:
+        return runs
+    cuts: list[tuple[int, int]] = []  # page-coloured stretches inside the gaps
+    for (_, end), (start, _) in itertools.pairwise(runs):
+        page = np.flatnonzero(page_lines(end, start))
+        if page.size:
+            cuts.append((end + int(page[0]), end + int(page[-1]) + 1))
+    first, last = runs[0][0], runs[-1][1]
+    lead = page_lines(0, first) if first else np.zeros(0, np.bool_)
+    # Trim from the frame's side inwards: only the lines from the outside up to the first
+    # line that is not page-coloured.
+    start = 0
+    while start < first and lead[start]:
+        start += 1
+    tail = page_lines(last, n) if last < n else np.zeros(0, np.bool_)
+    stop = n
+    while stop > last and tail[stop - last - 1]:
+        stop -= 1
+    out = []
+    for a, b in cuts:
+        out.append((start, a))
+        start = b
+    out.append((start, stop))
+    return [(a, b) for a, b in out if b > a]
 
 
 def _xy_cut(
@@ -121,8 +143,16 @@ def _xy_cut(
     rows = _runs(rows_mask[y0:y1, x0:x1].mean(axis=1) >= GUTTER)
     cols = _runs(cols_mask[y0:y1, x0:x1].mean(axis=0) >= GUTTER)
     if page is not None:
-        rows = _gutters(rows, lambda a, b: mean[y0 + a : y0 + b, x0:x1], page)
-        cols = _gutters(cols, lambda a, b: mean[y0:y1, x0 + a : x0 + b], page)
+        rows = _gutters(
+            rows,
+            y1 - y0,
+            lambda a, b: (np.abs(mean[y0 + a : y0 + b, x0:x1] - page) <= PAGE).mean(axis=1) >= 0.8,
+        )
+        cols = _gutters(
+            cols,
+            x1 - x0,
+            lambda a, b: (np.abs(mean[y0:y1, x0 + a : x0 + b] - page) <= PAGE).mean(axis=0) >= 0.8,
+        )
     if not rows or not cols:
         return []
     # Trim to the active part; a split is a gap inside it.
@@ -142,7 +172,33 @@ def _xy_cut(
     if (tx0, ty0, tx1, ty1) != (x0, y0, x1, y1):
         # Trimming may open gaps that the untrimmed rows or columns hid.
         return _xy_cut(rows_mask, cols_mask, mean, page, tx0, ty0, tx1, ty1, depth + 1)
+    # No gutter: a border line (a picture whose edge is as flat and dark as the page
+    # beside it still steps along its whole side).
+    region = mean[y0:y1, x0:x1]
+    for axis in (1, 0):
+        line = _border_line(region, axis)
+        if line is not None:
+            if axis == 1:
+                return _xy_cut(
+                    rows_mask, cols_mask, mean, page, x0, y0, x0 + line, y1, depth + 1
+                ) + _xy_cut(rows_mask, cols_mask, mean, page, x0 + line, y0, x1, y1, depth + 1)
+            return _xy_cut(
+                rows_mask, cols_mask, mean, page, x0, y0, x1, y0 + line, depth + 1
+            ) + _xy_cut(rows_mask, cols_mask, mean, page, x0, y0 + line, x1, y1, depth + 1)
     return [(tx0, ty0, tx1 - tx0, ty1 - ty0)]
+
+
+def _border_line(region: F32, axis: int) -> int | None:
+    """A column (axis 1) or row (axis 0) at least a fifth of the way in from each side
+    where the picture steps by BORDER grey levels along nearly all of its length."""
+    steps = np.abs(np.diff(region, axis=axis)) > BORDER
+    share = steps.mean(axis=1 - axis)
+    n = share.size + 1
+    lo, hi = n // 5, n - n // 5
+    if hi <= lo:
+        return None
+    best = lo + int(np.argmax(share[lo:hi]))
+    return best + 1 if share[best] >= BORDER_SHARE else None
 
 
 def _snap(grey: npt.NDArray[np.uint8], box: Box, band: int) -> Box:
