@@ -98,10 +98,9 @@ def main() -> None:
                 win = m[w * WINDOW : (w + 1) * WINDOW]
                 twin = p[w * WINDOW : (w + 1) * WINDOW]
                 found = find_tiles(win, limit=TILES)
-                best = min(found, key=lambda b: max(abs(b[i] - exact[i]) for i in range(4)))
-                errors.setdefault(scale, []).append(
-                    max(abs(best[i] - exact[i]) for i in range(4)) if found else -1
-                )
+                off = [max(abs(b[i] - exact[i]) for i in range(4)) for b in found]
+                # The tile box's largest side error in pixels (-1: no tile found).
+                errors.setdefault(scale, []).append(min(off) if off else -1)
                 results = {
                     cols[0]: [scan(win, inset(exact))],
                     cols[1]: [scan(win, b) for b in found],
