@@ -194,11 +194,15 @@ def _border_line(region: F32, axis: int) -> int | None:
     steps = np.abs(np.diff(region, axis=axis)) > BORDER
     share = steps.mean(axis=1 - axis)
     n = share.size + 1
-    lo, hi = n // 5, n - n // 5
-    if hi <= lo:
+    lo, hi = n // 5, min(share.size, n - n // 5)
+    if share.size < 5 or hi <= lo:
         return None
     best = lo + int(np.argmax(share[lo:hi]))
-    return best + 1 if share[best] >= BORDER_SHARE else None
+    # The line stands out: most lines of the region do not step along their length
+    # (noise or fine texture steps everywhere).
+    if share[best] < BORDER_SHARE or float(np.median(share)) >= 0.5:
+        return None
+    return best + 1
 
 
 def _snap(grey: npt.NDArray[np.uint8], box: Box, band: int) -> Box:

@@ -141,3 +141,13 @@ def test_verify_finds_a_pasted_tile_and_not_its_unmarked_twin(
     assert marked.sealed_id == PAYLOAD.sealed_id
     plain = scan_frames(_paste(contents["astronaut"], box), window=6)
     assert not plain.present and plain.tile is None
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (2, 700), (700, 2), (3, 3), (33, 2000)])
+def test_thin_and_tiny_frames_give_no_tiles_and_no_error(shape: tuple[int, int]) -> None:
+    rng = np.random.default_rng(1)
+    frames = [rng.integers(0, 255, (*shape, 3), dtype=np.uint8) for _ in range(3)]
+    assert find_tiles(frames) == []
+    page = np.full((200, 300, 3), 32, np.uint8)
+    page[:, 150:151] = 200  # a one-pixel-wide active stripe
+    assert find_tiles([page, page]) == []
