@@ -202,7 +202,7 @@ def _border_line(region: F32, axis: int) -> int | None:
     # (noise or fine texture steps everywhere).
     if share[best] < BORDER_SHARE or float(np.median(share)) >= 0.5:
         return None
-    return best + 1
+    return int(best) + 1
 
 
 def _snap(grey: npt.NDArray[np.uint8], box: Box, band: int) -> Box:
