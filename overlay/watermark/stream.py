@@ -18,7 +18,7 @@ False positives, counted per window (the same rule as ``overlay verify``):
   the defaults (3 checkpoints, 4 tiles). :attr:`StreamDetector.window_bound` says it.
 - windows over time do not overlap, so the expected number of false claims over a
   stream is at most ``window_bound`` times the windows watched: at 10 samples/s and 20
-  frames per window, 1 800 windows an hour, at most 1.7e-6 false claims an hour
+  frames per window, 1 800 windows an hour, at most 1.8e-6 false claims an hour
   (:meth:`StreamDetector.false_alarms_per_hour`).
 
 The decision holds a window's findings until the next window has run all its
