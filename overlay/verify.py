@@ -9,23 +9,24 @@ provenance checks beside it (``c2pa``, ``manifest``, ``log``, ``watermark_sessio
 
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
-import numpy.typing as npt
 
 from overlay.errors import FrameFormatError, SourceError
 from overlay.frames import BGRImage
 from overlay.images import check_pixels, read_image, regular_file
 from overlay.paths import display_path
 from overlay.watermark import PUBLIC_KEY, Detector, open_session_id
+from overlay.watermark.tiles import Box, find_tiles
 
 __all__ = [
     "EXIT_ERROR",
@@ -38,6 +39,7 @@ __all__ = [
     "WatermarkReport",
     "exit_code",
     "provenance_failures",
+    "scan_frames",
     "verify",
 ]
 
@@ -59,11 +61,9 @@ PROVENANCE_SECTIONS = ("c2pa", "manifest", "log", "watermark_session", "frames")
 WINDOW = 60
 #: Within a window, the search runs after this many frames (an early result is cheaper).
 CHECKPOINTS = (1, 4, 15, 30, 60)
-#: Moving rectangles (call tiles in a screen recording) searched on their own when the
-#: whole picture gives no payload, and the grey-level change that counts as moving.
+#: Tiles (call tiles in a screen recording: overlay.watermark.tiles) searched on their
+#: own when the whole picture gives no payload.
 TILES = 2
-TILE_MOTION = 6.0
-TILE_MARGIN = 0.04
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
 
 Progress = Callable[[int, int], None]
@@ -221,7 +221,9 @@ def verify(
     finally:
         cap.release()
     if not report.detected and report.frames_checked > 1:
-        _scan_tiles(p, report, public_key, installation_key, window, max_frames)
+        _scan_tiles(
+            lambda: _video_frames(p), report, public_key, installation_key, window, max_frames
+        )
     if report.frames_checked == 0:
         raise SourceError(f"no frame could be decoded from {p}; is it truncated or corrupt?")
     if max_frames is None and total > 0 and report.frames_checked < 0.9 * total - 1:
@@ -310,6 +312,35 @@ def _read_image(p: Path) -> BGRImage:
     return np.ascontiguousarray(raw[:, :, :3])
 
 
+def _video_frames(path: Path) -> Generator[BGRImage, None, None]:
+    """The frames of a video, released when the generator is closed."""
+    cap = cv2.VideoCapture(str(path))
+    try:
+        while True:
+            ok, image = cap.read()
+            if not ok or image is None:
+                return
+            yield cast(BGRImage, image)
+    finally:
+        cap.release()
+
+
+def scan_frames(
+    frames: Sequence[BGRImage],
+    *,
+    public_key: bytes = PUBLIC_KEY,
+    installation_key: bytes | None = None,
+    window: int = WINDOW,
+) -> WatermarkReport:
+    """What ``verify`` finds in ``frames`` (in memory): the whole picture in windows, then
+    each tile of the first window when no payload was read."""
+    report = WatermarkReport()
+    _scan(iter(frames), report, public_key, installation_key, window, None)
+    if not report.detected and len(frames) > 1:
+        _scan_tiles(lambda: (f for f in frames), report, public_key, installation_key, window, None)
+    return _finish(report)
+
+
 def _scan(
     frames: Any,
     report: WatermarkReport,
@@ -353,85 +384,35 @@ def _scan(
         close_window()
 
 
-def _find_tiles(path: Path, window: int) -> list[tuple[int, int, int, int]]:
-    """Rectangles of the first ``window`` frames where the picture moves: call tiles in a
-    screen recording (at most ``TILES``, the largest first, each at least 4 % of the
-    frame and not the whole of it)."""
-    cap = cv2.VideoCapture(str(path))
-    try:
-        moving: npt.NDArray[np.float32] | None = None
-        prev: npt.NDArray[np.float32] | None = None
-        scale = 1.0
-        for _ in range(window):
-            ok, image = cap.read()
-            if not ok or image is None:
-                break
-            h, w = image.shape[:2]
-            scale = min(1.0, 320 / max(h, w))
-            size = (max(1, round(w * scale)), max(1, round(h * scale)))
-            grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-            cur = cv2.resize(grey, size, interpolation=cv2.INTER_AREA).astype(np.float32)
-            if prev is not None:
-                change = np.abs(cur - prev)
-                moving = change if moving is None else np.maximum(moving, change)
-            prev = cur
-    finally:
-        cap.release()
-    if moving is None:
-        return []
-    mask = cv2.morphologyEx(
-        (moving > TILE_MOTION).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)
-    )
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask)
-    area = mask.size
-    boxes = []
-    for x, y, bw, bh, n in stats[1:count]:
-        if 0.04 * area <= bw * bh <= 0.9 * area and n >= 0.5 * bw * bh:
-            # Inwards by a margin: a codec's ringing widens the moving area, and the
-            # detector finds a picture cut at its edges (not one with a border added).
-            mx, my = TILE_MARGIN * bw, TILE_MARGIN * bh
-            boxes.append(
-                (
-                    int((x + mx) / scale),
-                    int((y + my) / scale),
-                    int((bw - 2 * mx) / scale),
-                    int((bh - 2 * my) / scale),
-                )
-            )
-    boxes.sort(key=lambda b: -b[2] * b[3])
-    return boxes[:TILES]
-
-
-def _crops(
-    cap: cv2.VideoCapture, box: tuple[int, int, int, int], limit: int | None
-) -> Iterator[BGRImage]:
+def _crops(frames: Iterator[BGRImage], box: Box, limit: int | None) -> Iterator[BGRImage]:
     x, y, w, h = box
-    n = 0
-    while limit is None or n < limit:
-        ok, image = cap.read()
-        if not ok or image is None:
+    for n, image in enumerate(frames):
+        if limit is not None and n >= limit:
             return
-        n += 1
         yield np.ascontiguousarray(image[y : y + h, x : x + w])
 
 
 def _scan_tiles(
-    path: Path,
+    open_frames: Callable[[], Generator[BGRImage, None, None]],
     report: WatermarkReport,
     public_key: bytes,
     installation_key: bytes | None,
     window: int,
     max_frames: int | None,
 ) -> None:
-    """Search each moving rectangle of the video as a picture of its own (a call tile
-    pasted into a larger screen recording: the mark's scale is then the tile's)."""
-    for box in _find_tiles(path, window):
+    """Search each tile of the video (found in its first window) as a picture of its own
+    (a call tile pasted into a larger screen recording: the mark's scale is then the
+    tile's)."""
+    first = open_frames()
+    boxes = find_tiles(itertools.islice(first, window), limit=TILES)
+    first.close()
+    for box in boxes:
         tile = WatermarkReport()
-        cap = cv2.VideoCapture(str(path))
+        frames = open_frames()
         try:
-            _scan(_crops(cap, box, max_frames), tile, public_key, installation_key, window, None)
+            _scan(_crops(frames, box, max_frames), tile, public_key, installation_key, window, None)
         finally:
-            cap.release()
+            frames.close()
         report.score = max(report.score, tile.score)
         if tile.detected or (tile.present and not report.present):
             frames_checked = report.frames_checked

@@ -24,6 +24,7 @@ __all__ = ["main"]
 COMMANDS: tuple[str, ...] = (
     "run",
     "verify",
+    "watch",
     "sources",
     "app",
     "doctor",

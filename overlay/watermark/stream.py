@@ -1,0 +1,279 @@
+"""Streaming detection: feed frames as they come, read the current decision.
+
+:class:`StreamDetector` cuts the stream into windows of ``window`` frames. In each
+window it searches the whole picture and up to ``tiles`` rectangles proposed by a
+:class:`~overlay.watermark.tiles.TileFinder` over the previous window (call tiles of a
+captured screen or window, each cut out and searched as a picture of its own), after
+each of the ``checkpoints`` (an early search catches a strong mark after one frame; a
+later one averages more frames for a weak one). A target found stops being searched
+until the window ends.
+
+False positives, counted per window (the same rule as ``overlay verify``):
+
+- every search in a window is one of ``len(checkpoints) * (1 + tiles)`` (counted at the
+  cap, whatever was proposed), and each search covers the detector's geometry
+  hypotheses (scales, sub-cell phases, shifts); the detector takes the searches into
+  its bounds, so a window claims the mark falsely (a payload, or presence without one)
+  with probability at most ``READS * searches * 2**-36 + PRESENCE_BOUND``: 9.7e-10 with
+  the defaults (3 checkpoints, 4 tiles). :attr:`StreamDetector.window_bound` says it.
+- windows over time do not overlap, so the expected number of false claims over a
+  stream is at most ``window_bound`` times the windows watched: at 10 samples/s and 20
+  frames per window, 1 800 windows an hour, at most 1.8e-6 false claims an hour
+  (:meth:`StreamDetector.false_alarms_per_hour`).
+
+The decision holds a window's findings until the next window has run all its
+checkpoints without finding the mark (so a weak mark, found only after averaging a
+window, does not flicker): "not found" comes at most two windows after the mark went.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from overlay.frames import BGRImage
+from overlay.watermark.detect import PRESENCE_BOUND, READS, Detection, Detector, payload_bound
+from overlay.watermark.layout import PUBLIC_KEY
+from overlay.watermark.payload import Payload
+from overlay.watermark.tiles import Box, TileFinder
+
+__all__ = ["TILES", "WINDOW", "Decision", "Finding", "StreamDetector", "checkpoints_for"]
+
+#: Frames per window (2 s at 10 samples per second).
+WINDOW = 20
+#: Rectangles searched on their own per window, besides the whole picture.
+TILES = 4
+
+
+def checkpoints_for(window: int) -> tuple[int, ...]:
+    """The searches of a window of ``window`` frames: after 1 frame, a quarter, and all."""
+    return tuple(sorted({1, max(1, window // 4), window}))
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """The mark found in one target of a window.
+
+    Attributes:
+        box: where (x, y, width, height) in the frame, or None for the whole picture.
+        detection: the detector's result (payload, score, bound).
+        time: the timestamp of the frame after which it was found.
+    """
+
+    box: Box | None
+    detection: Detection
+    time: float
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The stream's state after the latest frame.
+
+    Attributes:
+        present: the mark is found (a payload, or presence without one) in the current
+            window, or was in the previous one and the current one has not yet ruled it
+            out.
+        findings: each target where it is found, best first (payload before presence).
+        since: when the current run of "present" (or of "not present") began.
+        false_positive_bound: the probability that unmarked content gives the best
+            finding (union over every search of its window); 1.0 if nothing was found.
+        window_bound: the bound on a false claim of any kind per window.
+        score: the best lattice score in the current window (about 0 on unmarked video).
+        window: the index of the current window; ``frames``: its frames so far.
+        boxes: the tile rectangles searched in the current window.
+    """
+
+    present: bool
+    findings: tuple[Finding, ...]
+    since: float
+    false_positive_bound: float
+    window_bound: float
+    score: float
+    window: int
+    frames: int
+    boxes: tuple[Box, ...] = ()
+
+    @property
+    def payload(self) -> Payload | None:
+        """The payload of the best finding, if one was read."""
+        for f in self.findings:
+            if f.detection.payload is not None:
+                return f.detection.payload
+        return None
+
+    @property
+    def box(self) -> Box | None:
+        """Where the best finding is (None: the whole picture, or nothing found)."""
+        return self.findings[0].box if self.findings else None
+
+
+@dataclass(slots=True)
+class _Target:
+    box: Box | None
+    detector: Detector
+    found: Finding | None = None
+    score: float = 0.0
+
+
+@dataclass(slots=True)
+class _Window:
+    targets: list[_Target] = field(default_factory=list)
+    frames: int = 0
+
+
+class StreamDetector:
+    """Frames in, the current :class:`Decision` out.
+
+    Args:
+        public_key: the detection key.
+        window: frames per window.
+        checkpoints: after how many frames of a window to search (default: 1, a quarter
+            of the window, the whole window).
+        tiles: rectangles searched on their own per window (0: the whole picture only).
+    """
+
+    def __init__(
+        self,
+        public_key: bytes = PUBLIC_KEY,
+        *,
+        window: int = WINDOW,
+        checkpoints: tuple[int, ...] | None = None,
+        tiles: int = TILES,
+    ) -> None:
+        if window < 1:
+            raise ValueError(f"window {window} must be 1 frame or more")
+        self.public_key = public_key
+        self.window = window
+        self.checkpoints = tuple(sorted({c for c in checkpoints or () if 0 < c < window}))
+        if checkpoints is None:
+            self.checkpoints = checkpoints_for(window)
+        elif self.checkpoints[-1:] != (window,):
+            self.checkpoints = (*self.checkpoints, window)
+        self.tiles = tiles
+        #: Searches per window, counted in every bound.
+        self.searches = len(self.checkpoints) * (1 + tiles)
+        self._pool: list[Detector] = []
+        self._finder = TileFinder(limit=tiles)
+        self._proposals: list[Box] = []
+        self._current = _Window()
+        self._previous: tuple[Finding, ...] = ()
+        self._present = False
+        self._since = 0.0
+        self._started = False
+        #: Windows begun so far.
+        self.windows = 0
+        self._decision: Decision | None = None
+
+    @property
+    def window_bound(self) -> float:
+        """Bound on a window claiming the mark (payload or presence) in unmarked video."""
+        return payload_bound(READS * self.searches) + PRESENCE_BOUND
+
+    def false_alarms_per_hour(self, fps: float) -> float:
+        """Expected false claims per hour of unmarked video sampled at ``fps`` (a bound)."""
+        return self.window_bound * 3600.0 * fps / self.window
+
+    def reset(self) -> None:
+        """Forget everything seen (a new source)."""
+        self._finder.reset()
+        self._proposals = []
+        self._release()
+        self._current = _Window()
+        self._previous = ()
+        self._present = False
+        self._started = False
+        self._decision = None
+
+    def _detector(self) -> Detector:
+        det = self._pool.pop() if self._pool else None
+        if det is None:
+            det = Detector(self.public_key, searches=self.searches)
+        det.reset()
+        return det
+
+    def _release(self) -> None:
+        self._pool.extend(t.detector for t in self._current.targets)
+        self._current.targets = []
+
+    def _begin(self, image: BGRImage) -> None:
+        self._release()
+        h, w = image.shape[:2]
+        proposals = self._proposals
+        if not proposals:
+            # Nothing from a previous window (the first one, or a capture that changed):
+            # the tiles this frame shows by their texture.
+            proposals = TileFinder.single(image, limit=self.tiles)
+        boxes = [b for b in proposals if b[0] + b[2] <= w and b[1] + b[3] <= h]
+        self._current = _Window([_Target(None, self._detector())])
+        for box in boxes[: self.tiles]:
+            self._current.targets.append(_Target(box, self._detector()))
+        self.windows += 1
+
+    def add(self, image: BGRImage, timestamp: float = 0.0) -> Decision:
+        """Add one BGR frame taken at ``timestamp`` (seconds); returns the decision."""
+        if not self._started:
+            self._started = True
+            self._since = timestamp
+        if self._current.frames == 0:
+            self._begin(image)
+        win = self._current
+        self._finder.add(image)
+        win.frames += 1
+        search = win.frames in self.checkpoints
+        for target in win.targets:
+            if target.found is not None:
+                continue
+            if target.box is None:
+                target.detector.add(image)
+            else:
+                x, y, bw, bh = target.box
+                target.detector.add(np.ascontiguousarray(image[y : y + bh, x : x + bw]))
+            if search:
+                result = target.detector.detect()
+                target.score = max(target.score, result.score)
+                if result.present:
+                    target.found = Finding(target.box, result, timestamp)
+        decision = self._decide(timestamp)
+        if win.frames >= self.window:
+            self._previous = self._found()
+            self._proposals = self._finder.boxes()
+            self._finder.reset()
+            win.frames = 0
+        return decision
+
+    def _found(self) -> tuple[Finding, ...]:
+        found = [t.found for t in self._current.targets if t.found is not None]
+        # A payload before presence alone; then the stronger bound.
+        found.sort(key=lambda f: (f.detection.payload is None, f.detection.false_positive_bound))
+        return tuple(found)
+
+    def _decide(self, timestamp: float) -> Decision:
+        win = self._current
+        findings = self._found()
+        if not findings and win.frames < self.window:
+            # Until this window has run every search, the last window's findings hold.
+            findings = self._previous
+        present = bool(findings)
+        if present != self._present:
+            self._present = present
+            self._since = findings[0].time if present else timestamp
+        self._decision = Decision(
+            present=present,
+            findings=findings,
+            since=self._since,
+            false_positive_bound=(
+                min(f.detection.false_positive_bound for f in findings) if findings else 1.0
+            ),
+            window_bound=self.window_bound,
+            score=max((t.score for t in win.targets), default=0.0),
+            window=self.windows,
+            frames=win.frames,
+            boxes=tuple(t.box for t in win.targets if t.box is not None),
+        )
+        return self._decision
+
+    @property
+    def decision(self) -> Decision | None:
+        """The decision after the latest frame (None before the first)."""
+        return self._decision

@@ -1,0 +1,378 @@
+"""Tile finding: rectangles of a capture that may hold a picture of their own.
+
+A call app shows each participant in a tile: a scaled picture inside a larger window or
+screen. The mark's search covers the picture as sent, cropped by up to about 10 %, or
+zoomed back (see ``overlay.watermark.detect``); a tile at 40 % of the capture is far
+outside that, so each tile is searched as a picture of its own, cut out of the frames.
+
+Candidates come from frames seen over a window, at a small analysis size:
+
+- **activity**: pixels that moved (a talking head, a video) or that carry texture (a
+  still picture) in the window; a grid's tiles are separated by flat gutters, so the
+  activity mask is cut recursively along rows and columns with no activity (XY-cut).
+- **motion components**: connected moving areas (a picture pasted over other content,
+  with no flat gutter around it).
+
+Each candidate's sides are then snapped to the strongest edge nearby in the latest
+frame at full size: the detector needs the picture's top-left within about one cell
+(1/24 of its height) and its height within about +0/-12 %, and the analysis size is
+coarser than that. Pure numpy/OpenCV, no I/O.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from typing import cast
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from overlay.frames import BGRImage
+
+__all__ = ["Box", "TileFinder", "find_tiles"]
+
+#: (x, y, width, height) in pixels of the capture.
+Box = tuple[int, int, int, int]
+
+#: The long side of the analysis picture (pixels).
+ANALYSIS = 960
+#: Grey-level change between two frames that counts as moving (a moving area), and the
+#: smaller change that counts as activity (a gutter has none: even a picture's smooth
+#: sky changes by its sensor noise).
+MOTION = 6.0
+STIRRING = 2.0
+#: Grey-level step between neighbouring pixels of a window's mean that counts as texture.
+TEXTURE = 1.5
+#: A row or column of a region with less than this share of activity is a gutter.
+GUTTER = 0.1
+#: A candidate covers at least this share of the capture, and at most MAX_AREA of it
+#: (the whole capture is searched anyway).
+MIN_AREA = 0.02
+MAX_AREA = 0.92
+#: Width / height of a candidate: pictures sent by call apps are 9:16 to 21:9.
+ASPECT = (0.5, 2.5)
+#: A line (row or column) is page-coloured when 80 % of it is within this many grey
+#: levels of the page around the tiles.
+PAGE = 8.0
+#: A border line steps by this many grey levels along this share of its length.
+BORDER = 4.0
+BORDER_SHARE = 0.9
+#: Candidates that overlap more than this (intersection over union) are one.
+SAME = 0.7
+
+F32 = npt.NDArray[np.float32]
+
+
+def _iou(a: Box, b: Box) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    iw = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    ih = max(0, min(ay + ah, by + bh) - max(ay, by))
+    inter = iw * ih
+    return inter / max(1, aw * ah + bw * bh - inter)
+
+
+def _inside(a: Box, b: Box) -> bool:
+    """Most of ``a`` lies within ``b``."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    iw = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    ih = max(0, min(ay + ah, by + bh) - max(ay, by))
+    return iw * ih >= 0.8 * aw * ah
+
+
+def _runs(active: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """Start and end (exclusive) of each run of True."""
+    padded = np.concatenate([[False], active, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def _gutters(
+    runs: list[tuple[int, int]], n: int, page_lines: Callable[[int, int], npt.NDArray[np.bool_]]
+) -> list[tuple[int, int]]:
+    """The runs of activity re-cut so that only page-coloured lines separate them: a gap
+    between two runs is a gutter where some of its lines have the page's colour (the
+    flat dark edge of a picture beside it does not), and only page-coloured lines are
+    trimmed from the ends. ``page_lines(a, b)`` says which lines a..b are page-coloured."""
+    if not runs:
+        return runs
+    cuts: list[tuple[int, int]] = []  # page-coloured stretches inside the gaps
+    for (_, end), (start, _) in itertools.pairwise(runs):
+        page = np.flatnonzero(page_lines(end, start))
+        if page.size:
+            cuts.append((end + int(page[0]), end + int(page[-1]) + 1))
+    first, last = runs[0][0], runs[-1][1]
+    lead = page_lines(0, first) if first else np.zeros(0, np.bool_)
+    # Trim from the frame's side inwards: only the lines from the outside up to the first
+    # line that is not page-coloured.
+    start = 0
+    while start < first and lead[start]:
+        start += 1
+    tail = page_lines(last, n) if last < n else np.zeros(0, np.bool_)
+    stop = n
+    while stop > last and tail[stop - last - 1]:
+        stop -= 1
+    out = []
+    for a, b in cuts:
+        out.append((start, a))
+        start = b
+    out.append((start, stop))
+    return [(a, b) for a, b in out if b > a]
+
+
+def _xy_cut(
+    rows_mask: npt.NDArray[np.bool_],
+    cols_mask: npt.NDArray[np.bool_],
+    mean: F32,
+    page: float | None,
+    x0: int,
+    y0: int,
+    x1: int,
+    y1: int,
+    depth: int = 0,
+) -> list[Box]:
+    """Leaves of the recursive cut of the region along inactive rows and columns
+    (gutters), each trimmed to its active part (analysis pixels). Rows are judged on
+    ``rows_mask`` and columns on ``cols_mask`` (activity measured along each, so that an
+    edge does not bleed into the gutter beside it)."""
+    if x1 <= x0 or y1 <= y0:
+        return []
+    rows = _runs(rows_mask[y0:y1, x0:x1].mean(axis=1) >= GUTTER)
+    cols = _runs(cols_mask[y0:y1, x0:x1].mean(axis=0) >= GUTTER)
+    if page is not None:
+        rows = _gutters(
+            rows,
+            y1 - y0,
+            lambda a, b: (np.abs(mean[y0 + a : y0 + b, x0:x1] - page) <= PAGE).mean(axis=1) >= 0.8,
+        )
+        cols = _gutters(
+            cols,
+            x1 - x0,
+            lambda a, b: (np.abs(mean[y0:y1, x0 + a : x0 + b] - page) <= PAGE).mean(axis=0) >= 0.8,
+        )
+    if not rows or not cols:
+        return []
+    # Trim to the active part; a split is a gap inside it.
+    ty0, ty1 = y0 + rows[0][0], y0 + rows[-1][1]
+    tx0, tx1 = x0 + cols[0][0], x0 + cols[-1][1]
+    if depth > 8:
+        return [(tx0, ty0, tx1 - tx0, ty1 - ty0)]
+    out: list[Box] = []
+    if len(rows) > 1:
+        for a, b in rows:
+            out += _xy_cut(rows_mask, cols_mask, mean, page, tx0, y0 + a, tx1, y0 + b, depth + 1)
+        return out
+    if len(cols) > 1:
+        for a, b in cols:
+            out += _xy_cut(rows_mask, cols_mask, mean, page, x0 + a, ty0, x0 + b, ty1, depth + 1)
+        return out
+    if (tx0, ty0, tx1, ty1) != (x0, y0, x1, y1):
+        # Trimming may open gaps that the untrimmed rows or columns hid.
+        return _xy_cut(rows_mask, cols_mask, mean, page, tx0, ty0, tx1, ty1, depth + 1)
+    # No gutter: a border line (a picture whose edge is as flat and dark as the page
+    # beside it still steps along its whole side).
+    region = mean[y0:y1, x0:x1]
+    for axis in (1, 0):
+        line = _border_line(region, axis)
+        if line is not None:
+            if axis == 1:
+                return _xy_cut(
+                    rows_mask, cols_mask, mean, page, x0, y0, x0 + line, y1, depth + 1
+                ) + _xy_cut(rows_mask, cols_mask, mean, page, x0 + line, y0, x1, y1, depth + 1)
+            return _xy_cut(
+                rows_mask, cols_mask, mean, page, x0, y0, x1, y0 + line, depth + 1
+            ) + _xy_cut(rows_mask, cols_mask, mean, page, x0, y0 + line, x1, y1, depth + 1)
+    return [(tx0, ty0, tx1 - tx0, ty1 - ty0)]
+
+
+def _border_line(region: F32, axis: int) -> int | None:
+    """A column (axis 1) or row (axis 0) at least a fifth of the way in from each side
+    where the picture steps by BORDER grey levels along nearly all of its length."""
+    steps = np.abs(np.diff(region, axis=axis)) > BORDER
+    share = steps.mean(axis=1 - axis)
+    n = share.size + 1
+    lo, hi = n // 5, min(share.size, n - n // 5)
+    if share.size < 5 or hi <= lo:
+        return None
+    best = lo + int(np.argmax(share[lo:hi]))
+    # The line stands out: most lines of the region do not step along their length
+    # (noise or fine texture steps everywhere).
+    if share[best] < BORDER_SHARE or float(np.median(share)) >= 0.5:
+        return None
+    return int(best) + 1
+
+
+def _snap(grey: npt.NDArray[np.uint8], box: Box, band: int) -> Box:
+    """Move each side of ``box`` to the best edge within ``band`` pixels.
+
+    A side at row (column) ``p`` has the picture's last line on one side and the
+    surroundings' first line on the other: its score is how much the two differ,
+    averaged along the middle 80 % of the side, divided by how much the outside line
+    varies (a gutter or a page is flat; the edge of a neighbouring tile has the flat
+    side inwards and scores low).
+    """
+    h, w = grey.shape
+    x, y, bw, bh = box
+    g = grey.astype(np.float32)
+
+    def side(pos: int, inward: int, rows: bool, start: int, end: int) -> int:
+        inset = (end - start) // 10
+        a, b = max(0, start + inset), min(w if rows else h, end - inset)
+        limit = h if rows else w
+        if b - a < 4:
+            return pos
+        best, best_score, scores = pos, -1.0, []
+        for p in range(pos - band, pos + band + 1):
+            inside = p if inward > 0 else p - 1
+            outside = p - 1 if inward > 0 else p
+            if not (0 <= inside < limit and 0 <= outside < limit):
+                continue
+            li = g[inside, a:b] if rows else g[a:b, inside]
+            lo = g[outside, a:b] if rows else g[a:b, outside]
+            score = float(np.abs(li - lo).mean()) / (1.0 + float(lo.std()))
+            scores.append(score)
+            if score > best_score:
+                best, best_score = p, score
+        # A side with no clear edge (the picture fades into its surroundings) stays.
+        if not scores or best_score < 2.0 * float(np.median(scores)) + 0.5:
+            return pos
+        return best
+
+    top = side(y, 1, True, x, x + bw)
+    bottom = side(y + bh, -1, True, x, x + bw)
+    left = side(x, 1, False, y, y + bh)
+    right = side(x + bw, -1, False, y, y + bh)
+    if bottom - top < bh // 2 or right - left < bw // 2:
+        return box
+    return (left, top, right - left, bottom - top)
+
+
+def _page(
+    rows_mask: npt.NDArray[np.bool_], cols_mask: npt.NDArray[np.bool_], mean: F32
+) -> float | None:
+    """The colour of the page around the tiles: the flat rows and columns at the edges
+    of the frame (None when the tiles reach every edge)."""
+    rows = np.flatnonzero(rows_mask.mean(axis=1) >= GUTTER)
+    cols = np.flatnonzero(cols_mask.mean(axis=0) >= GUTTER)
+    if rows.size == 0 or cols.size == 0:
+        return None
+    ring = np.ones(mean.shape, np.bool_)
+    ring[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] = False
+    if not ring.any():
+        return None
+    return float(np.median(mean[ring]))
+
+
+class TileFinder:
+    """Accumulates frames of a window and proposes tile rectangles.
+
+    Args:
+        limit: at most this many rectangles, the most moving and largest first.
+    """
+
+    def __init__(self, *, limit: int = 4) -> None:
+        self.limit = limit
+        self.frames = 0
+        self._moving: F32 | None = None
+        self._prev: F32 | None = None
+        self._sum: F32 | None = None
+        self._last: npt.NDArray[np.uint8] | None = None
+        self._scale = 1.0
+
+    @classmethod
+    def single(cls, image: BGRImage, *, limit: int = 4) -> list[Box]:
+        """The rectangles one frame shows (by texture alone: nothing has moved yet)."""
+        finder = cls(limit=limit)
+        finder.add(image)
+        return finder.boxes()
+
+    def reset(self) -> None:
+        """Forget the frames seen."""
+        self.frames = 0
+        self._moving = self._prev = self._sum = None
+        self._last = None
+
+    def add(self, image: BGRImage) -> None:
+        """Add one BGR frame (all frames until ``reset`` must have the same size)."""
+        grey = cast(npt.NDArray[np.uint8], cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+        h, w = grey.shape
+        if self._last is not None and self._last.shape != grey.shape:
+            self.reset()
+        self._scale = min(1.0, ANALYSIS / max(h, w))
+        size = (max(1, round(w * self._scale)), max(1, round(h * self._scale)))
+        cur = cv2.resize(grey, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+        if self._prev is not None:
+            change = cast(F32, cv2.absdiff(cur, self._prev))
+            self._moving = change if self._moving is None else np.maximum(self._moving, change)
+        self._sum = cur.copy() if self._sum is None else self._sum + cur
+        self._prev = cur
+        self._last = grey
+        self.frames += 1
+
+    def boxes(self) -> list[Box]:
+        """The candidate rectangles (full-size pixels), best first."""
+        if self._sum is None or self._last is None or self._prev is None:
+            return []
+        mean = cast(F32, (self._sum / self.frames).astype(np.float32))
+        moving = (
+            self._moving > MOTION
+            if self._moving is not None
+            else np.zeros(mean.shape, dtype=np.bool_)
+        )
+        # Texture that stays (the window's mean changes from pixel to pixel), measured
+        # along rows for the row gutters and along columns for the column gutters.
+        along_rows = np.zeros(mean.shape, np.bool_)
+        along_rows[:, 1:] = np.abs(np.diff(mean, axis=1)) > TEXTURE
+        along_cols = np.zeros(mean.shape, np.bool_)
+        along_cols[1:, :] = np.abs(np.diff(mean, axis=0)) > TEXTURE
+        ah, aw = mean.shape
+        stirring = self._moving > STIRRING if self._moving is not None else np.zeros_like(moving)
+        rows_mask, cols_mask = along_rows | stirring, along_cols | stirring
+        leaves = _xy_cut(
+            rows_mask, cols_mask, mean, _page(rows_mask, cols_mask, mean), 0, 0, aw, ah
+        )
+        found = list(leaves)
+        closed = cv2.morphologyEx(
+            moving.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)
+        )
+        count, _, stats, _ = cv2.connectedComponentsWithStats(closed)
+        for x, y, bw, bh, n in stats[1:count]:
+            box = (int(x), int(y), int(bw), int(bh))
+            # A moving area that spans several tiles (a whole grid in motion) is their
+            # union, not a picture.
+            if n >= 0.5 * bw * bh and sum(_inside(o, box) for o in leaves) < 2:
+                found.append(box)
+        area = ah * aw
+        scored: list[tuple[float, Box]] = []
+        for box in found:
+            x, y, bw, bh = box
+            if not MIN_AREA * area <= bw * bh <= MAX_AREA * area:
+                continue
+            if not ASPECT[0] <= bw / bh <= ASPECT[1]:
+                continue
+            share = float(moving[y : y + bh, x : x + bw].mean())
+            scored.append((share * 4.0 + bw * bh / area, box))
+        scored.sort(key=lambda s: -s[0])
+        s = self._scale
+        band = max(4, round(4.0 / s))
+        out: list[Box] = []
+        for _, (x, y, bw, bh) in scored:
+            full = (round(x / s), round(y / s), round(bw / s), round(bh / s))
+            full = _snap(self._last, full, band)
+            if any(_iou(full, o) > SAME for o in out):
+                continue
+            out.append(full)
+            if len(out) >= self.limit:
+                break
+        return out
+
+
+def find_tiles(frames: Iterable[BGRImage], *, limit: int = 4) -> list[Box]:
+    """Tile rectangles in ``frames`` (one window of a video), best first."""
+    finder = TileFinder(limit=limit)
+    for image in frames:
+        finder.add(image)
+    return finder.boxes()

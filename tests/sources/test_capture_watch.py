@@ -1,0 +1,96 @@
+"""``overlay watch window:TITLE`` on a real X window (Xvfb) playing a marked clip, and
+its unmarked twin. Skipped with the reason where Xvfb, openbox or Qt's xcb plugin are
+missing (capture_x11.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import cv2
+import pytest
+from capture_x11 import HERE, LineProcess, XServer
+from skimage import data
+
+from overlay.watermark import FORMAT_VERSION, Embedder, Payload, seal_session_id
+from overlay.watermark.clips import pan_zoom
+
+KEY = bytes(range(32))
+SESSION = "3f9a0c11"
+
+
+def _clip(path: Path, marked: bool) -> Path:
+    photo = cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2BGR)
+    embedder = Embedder(Payload(FORMAT_VERSION, True, seal_session_id(SESSION, KEY)), (1280, 720))
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height = 640, 360
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"crf": "20", "preset": "veryfast"}
+        for f in pan_zoom(photo, (1280, 720), 30, noise=1.0):
+            if marked:
+                f = embedder.apply(f)
+            small = cv2.resize(f, (640, 360), interpolation=cv2.INTER_AREA)
+            for p in stream.encode(av.VideoFrame.from_ndarray(small, format="bgr24")):
+                out.mux(p)
+        for p in stream.encode():
+            out.mux(p)
+    return path
+
+
+class Player(LineProcess):
+    def __init__(self, xserver: XServer, title: str, clip: Path) -> None:
+        script = HERE / "player_app.py"
+        super().__init__([sys.executable, str(script), title, str(clip), "800", "450"], xserver.env)
+        try:
+            line = self.expect(30.0)
+        except AssertionError as exc:
+            self.close()
+            if "xcb" in " ".join(self.err) or "Qt" in " ".join(self.err):
+                pytest.skip(f"Qt cannot open a window on Xvfb: {' | '.join(self.err[-3:])}")
+            raise exc
+        assert line == "ready", line
+
+
+@pytest.mark.parametrize("marked", [True, False])
+def test_watch_finds_the_marked_window_and_not_its_twin(
+    xserver: XServer, tmp_path: Path, marked: bool
+) -> None:
+    key = tmp_path / "watermark.key"
+    key.write_text(KEY.hex() + "\n")
+    title = f"overlay-test player {'marked' if marked else 'clean'}"
+    player = Player(xserver, title, _clip(tmp_path / "clip.mp4", marked))
+    try:
+        ran = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "overlay",
+                "watch",
+                f"window:{title}",
+                "--json",
+                "--until-found",
+                "20" if marked else "6",
+                "--key",
+                str(key),
+            ],
+            env=xserver.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        player.close()
+    events = [json.loads(line) for line in ran.stdout.splitlines()]
+    states = [e["state"] for e in events if e["event"] == "state"]
+    if marked:
+        assert ran.returncode == 0, (ran.stderr, states)
+        assert events[-1]["state"] == "disclosed"
+        assert events[-1]["found"][0]["session_id"] == SESSION
+    else:
+        assert ran.returncode == 1, ran.stderr
+        assert "disclosed" not in states and states[0] == "not found"

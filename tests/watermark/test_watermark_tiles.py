@@ -1,0 +1,153 @@
+"""Tile finding and the streaming detector: tiles in a grid, a picture pasted into a
+screen, the decision over windows, and verify's tile search on frames."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from watermark_content import PAYLOAD, SIZE, clip
+
+from overlay.frames import BGRImage
+from overlay.verify import scan_frames
+from overlay.watermark import Embedder
+from overlay.watermark.stream import StreamDetector, checkpoints_for
+from overlay.watermark.tiles import TileFinder, find_tiles
+
+CANVAS = (1920, 1080)
+#: A 2x2 call grid: tiles of 944x531 with 10-pixel gutters on a dark page.
+GRID = ((10, 6, 944, 531), (966, 6, 944, 531), (10, 543, 944, 531), (966, 543, 944, 531))
+
+
+def _grid(tiles: list[list[BGRImage]]) -> list[BGRImage]:
+    """Frames of a 1920x1080 page showing one clip per tile of GRID."""
+    out = []
+    for i in range(len(tiles[0])):
+        page = np.full((CANVAS[1], CANVAS[0], 3), 32, np.uint8)
+        for (x, y, w, h), frames in zip(GRID, tiles, strict=True):
+            page[y : y + h, x : x + w] = cv2.resize(frames[i], (w, h), interpolation=cv2.INTER_AREA)
+        out.append(page)
+    return out
+
+
+def _paste(frames: list[BGRImage], box: tuple[int, int, int, int]) -> list[BGRImage]:
+    x, y, w, h = box
+    out = []
+    for f in frames:
+        page = np.full((CANVAS[1], CANVAS[0], 3), 40, np.uint8)
+        page[y : y + h, x : x + w] = cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA)
+        out.append(page)
+    return out
+
+
+@pytest.fixture(scope="module")
+def contents() -> dict[str, list[BGRImage]]:
+    return {
+        name: clip(name, 6, seed=i)
+        for i, name in enumerate(("coffee", "astronaut", "chelsea", "rocket"))
+    }
+
+
+@pytest.fixture(scope="module")
+def marked_astronaut(contents: dict[str, list[BGRImage]]) -> list[BGRImage]:
+    embedder = Embedder(PAYLOAD, SIZE)
+    return [embedder.apply(f.copy()) for f in contents["astronaut"]]
+
+
+def _near(a: tuple[int, int, int, int], b: tuple[int, int, int, int], px: int = 2) -> bool:
+    return max(abs(p - q) for p, q in zip(a, b, strict=True)) <= px
+
+
+def test_grid_tiles_are_found_by_their_gutters(contents: dict[str, list[BGRImage]]) -> None:
+    frames = _grid(list(contents.values()))
+    found = find_tiles(frames)
+    assert len(found) == 4
+    for box in GRID:
+        assert any(_near(box, f) for f in found), (box, found)
+
+
+def test_a_still_grid_is_found_from_one_frame(contents: dict[str, list[BGRImage]]) -> None:
+    page = _grid(list(contents.values()))[0]
+    found = TileFinder.single(page)
+    assert sorted(found) == sorted(f for f in found if any(_near(f, b) for b in GRID))
+    assert len(found) == 4
+
+
+def test_a_flat_page_has_no_tiles() -> None:
+    page = np.full((CANVAS[1], CANVAS[0], 3), 32, np.uint8)
+    assert find_tiles([page, page.copy()]) == []
+
+
+def test_a_pasted_picture_is_boxed_to_the_pixel(contents: dict[str, list[BGRImage]]) -> None:
+    box = (384, 144, 640, 360)
+    assert find_tiles(_paste(contents["coffee"], box)) == [box]
+
+
+def test_grid_one_marked_tile_is_named_by_position(
+    contents: dict[str, list[BGRImage]], marked_astronaut: list[BGRImage]
+) -> None:
+    tiles = [contents["coffee"], contents["chelsea"], contents["rocket"], marked_astronaut]
+    stream = StreamDetector(window=4)
+    decision = None
+    for i, page in enumerate(_grid(tiles)[:4]):
+        decision = stream.add(page, i / 10)
+    assert decision is not None and decision.present
+    assert len(decision.findings) == 1
+    assert decision.box is not None and _near(decision.box, GRID[3])
+    assert decision.payload == PAYLOAD
+    assert decision.false_positive_bound <= 1e-9
+
+
+def test_grid_without_a_marked_tile_names_none(contents: dict[str, list[BGRImage]]) -> None:
+    stream = StreamDetector(window=4)
+    decision = None
+    for i, page in enumerate(_grid(list(contents.values()))[:4]):
+        decision = stream.add(page, i / 10)
+    assert decision is not None and not decision.present
+    assert decision.findings == () and decision.false_positive_bound == 1.0
+    assert len(decision.boxes) == 4  # the tiles were searched
+
+
+def test_the_window_bound_counts_every_search() -> None:
+    stream = StreamDetector(window=20, tiles=4)
+    assert stream.checkpoints == checkpoints_for(20) == (1, 5, 20)
+    assert stream.searches == 15
+    assert stream.window_bound <= 1e-9
+    assert StreamDetector(window=20, tiles=0).window_bound < stream.window_bound
+    # 1 800 windows an hour at 10 samples/s.
+    assert stream.false_alarms_per_hour(10.0) == pytest.approx(stream.window_bound * 1800)
+
+
+def test_found_holds_until_a_whole_window_rules_it_out(
+    marked_astronaut: list[BGRImage], contents: dict[str, list[BGRImage]]
+) -> None:
+    stream = StreamDetector(window=3, tiles=0)
+    states = []
+    frames = marked_astronaut[:3] + contents["coffee"]
+    for i, f in enumerate(frames):
+        states.append(stream.add(f, float(i)).present)
+    # Found at the first frame of window 1; window 2 (unmarked) holds it until its last
+    # search has run, then "not found"; window 3 stays so.
+    assert states == [True] * 5 + [False] * 4
+    assert stream.decision is not None and stream.decision.since == 5.0
+
+
+def test_verify_finds_a_pasted_tile_and_not_its_unmarked_twin(
+    contents: dict[str, list[BGRImage]], marked_astronaut: list[BGRImage]
+) -> None:
+    box = (115, 324, 768, 432)
+    marked = scan_frames(_paste(marked_astronaut, box), window=6)
+    assert marked.detected and marked.tile == box
+    assert marked.sealed_id == PAYLOAD.sealed_id
+    plain = scan_frames(_paste(contents["astronaut"], box), window=6)
+    assert not plain.present and plain.tile is None
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (2, 700), (700, 2), (3, 3), (33, 2000)])
+def test_thin_and_tiny_frames_give_no_tiles_and_no_error(shape: tuple[int, int]) -> None:
+    rng = np.random.default_rng(1)
+    frames = [rng.integers(0, 255, (*shape, 3), dtype=np.uint8) for _ in range(3)]
+    assert find_tiles(frames) == []
+    page = np.full((200, 300, 3), 32, np.uint8)
+    page[:, 150:151] = 200  # a one-pixel-wide active stripe
+    assert find_tiles([page, page]) == []
