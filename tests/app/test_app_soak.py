@@ -29,7 +29,9 @@ def test_ten_thousand_preview_frames_without_memory_growth(make_window: Any, qtb
     worker = w.control.worker
     qtbot.waitUntil(lambda: worker.sink.received >= WARMUP, timeout=30000)
     before = rss_mb()
-    qtbot.waitUntil(lambda: not w.running, timeout=120000)
+    # A generous ceiling, not a speed check: 10,500 frames took 5 min wall (2 min CPU) at
+    # load average 9 on the 2-vCPU box.
+    qtbot.waitUntil(lambda: not w.running, timeout=600000)
     after = rss_mb()
     assert worker.sink.received == FRAMES
     assert w.last_error == ""

@@ -154,7 +154,7 @@ def test_ctrl_c_stops_cleanly_and_leaves_a_playable_recording(tmp_path: Path) ->
             break
     # Ctrl-C once the recording holds a second of video (its first fragment on disk), not
     # after a wall-clock wait: on a loaded machine that may be no frame at all.
-    from tests.core.test_recording_cli import wait_for_frames
+    from tests.sinks.test_recording_cli import wait_for_frames
 
     before = wait_for_frames(tmp_path / "live.partial.mp4", proc, 30)
     proc.send_signal(signal.SIGINT)
