@@ -31,3 +31,30 @@ def read_video(path: Path) -> list[BGRImage]:
 def mad(a: BGRImage, b: BGRImage) -> float:
     """Mean absolute difference in grey levels."""
     return float(np.mean(np.abs(a.astype(np.int16) - b.astype(np.int16))))
+
+
+def marked_call_clip(path: Path, *, marked: bool, frames: int, session: str, key: bytes) -> Path:
+    """A pan over a photo at 1280x720, watermarked for ``session`` (sealed with ``key``)
+    or not (the twin), sent at 640x360 through x264 CRF 20: what a call tile shows."""
+    import av
+    from skimage import data
+
+    from overlay.watermark import FORMAT_VERSION, Embedder, Payload, seal_session_id
+    from overlay.watermark.clips import pan_zoom
+
+    photo = cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2BGR)
+    embedder = Embedder(Payload(FORMAT_VERSION, True, seal_session_id(session, key)), (1280, 720))
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height = 640, 360
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"crf": "20", "preset": "veryfast"}
+        for f in pan_zoom(photo, (1280, 720), frames, noise=1.0):
+            if marked:
+                f = embedder.apply(f)
+            small = cv2.resize(f, (640, 360), interpolation=cv2.INTER_AREA)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(small, format="bgr24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path

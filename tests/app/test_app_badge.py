@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import av
-import cv2
 import numpy as np
 import pytest
 
@@ -14,8 +12,7 @@ from overlay.app.badge import AMBER, GREEN, BadgeWindow, WatchThread
 from overlay.app.qt import QtCore, QtGui
 from overlay.sources.file import FileSource
 from overlay.watching import DISCLOSED, LOST, NOT_FOUND, Found, Watcher, WatchEvent
-from overlay.watermark import FORMAT_VERSION, Embedder, Payload, seal_session_id
-from overlay.watermark.clips import pan_zoom
+from tests.helpers import marked_call_clip
 
 KEY = bytes(range(32))
 SESSION = "0b5e55ed"
@@ -91,25 +88,7 @@ def test_nothing_is_outlined_when_nothing_is_found(qtbot: Any, state: str) -> No
 
 
 def _clip(path: Path, marked: bool) -> Path:
-    from skimage import data
-
-    photo = cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2BGR)
-    payload = Payload(FORMAT_VERSION, True, seal_session_id(SESSION, KEY))
-    embedder = Embedder(payload, (1280, 720))
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=30)
-        stream.width, stream.height = 640, 360
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": "20", "preset": "veryfast"}
-        for f in pan_zoom(photo, (1280, 720), 12, noise=1.0):
-            if marked:
-                f = embedder.apply(f)
-            small = cv2.resize(f, (640, 360), interpolation=cv2.INTER_AREA)
-            for p in stream.encode(av.VideoFrame.from_ndarray(small, format="bgr24")):
-                out.mux(p)
-        for p in stream.encode():
-            out.mux(p)
-    return path
+    return marked_call_clip(path, marked=marked, frames=12, session=SESSION, key=KEY)
 
 
 @pytest.mark.parametrize("marked", [True, False])

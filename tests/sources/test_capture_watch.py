@@ -9,36 +9,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-import av
-import cv2
 import pytest
 from capture_x11 import HERE, LineProcess, XServer
-from skimage import data
 
-from overlay.watermark import FORMAT_VERSION, Embedder, Payload, seal_session_id
-from overlay.watermark.clips import pan_zoom
+from tests.helpers import marked_call_clip
 
 KEY = bytes(range(32))
 SESSION = "3f9a0c11"
 
 
 def _clip(path: Path, marked: bool) -> Path:
-    photo = cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2BGR)
-    embedder = Embedder(Payload(FORMAT_VERSION, True, seal_session_id(SESSION, KEY)), (1280, 720))
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=30)
-        stream.width, stream.height = 640, 360
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": "20", "preset": "veryfast"}
-        for f in pan_zoom(photo, (1280, 720), 30, noise=1.0):
-            if marked:
-                f = embedder.apply(f)
-            small = cv2.resize(f, (640, 360), interpolation=cv2.INTER_AREA)
-            for p in stream.encode(av.VideoFrame.from_ndarray(small, format="bgr24")):
-                out.mux(p)
-        for p in stream.encode():
-            out.mux(p)
-    return path
+    return marked_call_clip(path, marked=marked, frames=30, session=SESSION, key=KEY)
 
 
 class Player(LineProcess):
