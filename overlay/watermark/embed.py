@@ -168,6 +168,13 @@ class Embedder:
         self._neg_small = np.zeros_like(self._pos_small)
         self._pos = np.zeros((h, w, 3), np.uint8)
         self._neg = np.zeros((h, w, 3), np.uint8)
+        # Reused every frame (no full-size allocation per frame): the frame's grey, and
+        # each band's upsampled slab.
+        self._frame_grey = np.zeros((h, self._src_w), np.uint8)
+        self._slab_px = [
+            np.zeros((b.slab_pixels[1] - b.slab_pixels[0], self._src_w), np.uint8)
+            for b in self._bands
+        ]
         # How much of a cell's change its own mean keeps after the soft render.
         rng = np.random.default_rng(0)
         probe = rng.choice([-1.0, 1.0], size=(CELLS_PER_HEIGHT, ncols)).astype(np.float32)
@@ -290,10 +297,13 @@ class Embedder:
         """Read the band's grey at fit size; False when it shows the picture last fitted."""
         y0, y1 = band.pixels
         r0, r1 = band.rows
-        grey = cv2.cvtColor(image[y0:y1, : self._src_w], cv2.COLOR_BGR2GRAY)
+        grey: npt.NDArray[np.uint8] = self._frame_grey[y0:y1]
+        cv2.cvtColor(image[y0:y1, : self._src_w], cv2.COLOR_BGR2GRAY, dst=grey)
         target = (self._fit_size[0], (r1 - r0) * FIT)
         while grey.shape[0] >= 2 * target[1] and grey.shape[1] >= 2 * target[0]:
-            grey = cv2.resize(grey, (grey.shape[1] // 2, grey.shape[0] // 2))
+            grey = cast(
+                npt.NDArray[np.uint8], cv2.resize(grey, (grey.shape[1] // 2, grey.shape[0] // 2))
+            )
         interp = cv2.INTER_AREA if grey.shape[0] > target[1] else cv2.INTER_LINEAR
         fit = cv2.resize(grey.astype(np.float32), target, interpolation=interp)
         old = self._grey[r0 * FIT : r1 * FIT]
@@ -330,8 +340,9 @@ class Embedder:
         s0, s1 = band.slab_pixels
         y0, y1 = band.pixels
         w = self._src_w
+        big = self._slab_px[self._bands.index(band)]
         for small, plane in ((self._pos_small, self._pos), (self._neg_small, self._neg)):
-            big = cv2.resize(small[rows], (w, s1 - s0), interpolation=cv2.INTER_LINEAR)
+            cv2.resize(small[rows], (w, s1 - s0), dst=big, interpolation=cv2.INTER_LINEAR)
             cv2.cvtColor(big[y0 - s0 : y1 - s0], cv2.COLOR_GRAY2BGR, dst=plane[y0:y1, :w])
             plane[y0:y1, w:] = plane[y0:y1, w - 1 : w]
 
