@@ -35,3 +35,22 @@ def recording_backend() -> Iterator[type]:
 def chdir_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def face(tmp_path: Path) -> Path:
+    """A real face (the astronaut's, 180x200) as a PNG: a likeness consent accepts."""
+    import cv2
+    from skimage import data as skdata
+
+    path = tmp_path / "face.png"
+    cv2.imwrite(str(path), cv2.cvtColor(skdata.astronaut(), cv2.COLOR_RGB2BGR)[:200, 150:330])
+    return path
+
+
+@pytest.fixture
+def form(tmp_path: Path) -> Path:
+    """A stand-in for a signed consent form."""
+    path = tmp_path / "form.pdf"
+    path.write_bytes(b"%PDF-1.4 signed consent form")
+    return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import cv2
@@ -58,3 +59,8 @@ def marked_call_clip(path: Path, *, marked: bool, frames: int, session: str, key
         for packet in stream.encode():
             out.mux(packet)
     return path
+
+
+def future(days: int = 30) -> date:
+    """The UTC date ``days`` from today."""
+    return (datetime.now(UTC) + timedelta(days=days)).date()

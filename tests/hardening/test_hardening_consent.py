@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import cv2
@@ -22,26 +22,7 @@ from overlay.provenance.guard import ConsentGuard
 from overlay.provenance.likeness import check_likeness
 from overlay.runner import RunSettings, open_session
 from tests.hardening.hardening_helpers import one_line_error, png_declaring
-
-
-@pytest.fixture
-def face(tmp_path: Path) -> Path:
-    from skimage import data as skdata
-
-    path = tmp_path / "face.png"
-    cv2.imwrite(str(path), cv2.cvtColor(skdata.astronaut(), cv2.COLOR_RGB2BGR)[:200, 150:330])
-    return path
-
-
-@pytest.fixture
-def form(tmp_path: Path) -> Path:
-    path = tmp_path / "form.pdf"
-    path.write_bytes(b"%PDF-1.4 signed consent form")
-    return path
-
-
-def _future(days: int = 30) -> date:
-    return (datetime.now(UTC) + timedelta(days=days)).date()
+from tests.helpers import future as _future
 
 
 def _bad_likeness(tmp_path: Path, kind: str) -> Path:

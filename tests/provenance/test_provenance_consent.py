@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import cv2
@@ -20,26 +20,7 @@ from overlay.provenance.policy import decide
 from overlay.runner import RunSettings, open_session
 from overlay.sinks import SINKS, BaseSink, SinkOptions, register_sink
 from overlay.sinks.base import SinkScope
-
-
-@pytest.fixture
-def face(tmp_path: Path) -> Path:
-    from skimage import data as skdata
-
-    path = tmp_path / "face.png"
-    cv2.imwrite(str(path), cv2.cvtColor(skdata.astronaut(), cv2.COLOR_RGB2BGR)[:200, 150:330])
-    return path
-
-
-@pytest.fixture
-def form(tmp_path: Path) -> Path:
-    path = tmp_path / "form.pdf"
-    path.write_bytes(b"%PDF-1.4 signed consent form")
-    return path
-
-
-def _future(days: int = 30) -> date:
-    return (datetime.now(UTC) + timedelta(days=days)).date()
+from tests.helpers import future as _future
 
 
 def _run(*args: str) -> tuple[int, str, str]:
