@@ -105,7 +105,7 @@ def session_frames(content: str, frames: int, session: Session, design: str) -> 
     else:
         stamps = stamps[:-1]
     sink = MemorySink(session.size)
-    source = ClipSource(source_frames(content, frames, seed=hash(session.id) % 1000))
+    source = ClipSource(source_frames(content, frames, seed=int(session.id, 16) % 1000))
     with Pipeline(source, [sink], session=session, stamps=stamps) as p:
         while p.step() is not None:
             pass
