@@ -196,7 +196,8 @@ def main() -> None:
         for k, frame in enumerate(frames, 1):
             detector.add(frame)
             if k in checkpoints:
-                result = detector.detect()
+                # As verify does: the refinement at the window's last search.
+                result = detector.detect(refine=k == checkpoints[-1])
                 threshold, hypotheses = result.presence_threshold, result.hypotheses
                 top[name] = max(top[name], result.score)
                 hit_d |= result.detected

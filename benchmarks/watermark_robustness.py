@@ -131,7 +131,12 @@ def scan(frames: list[BGRImage], design: str, sealed: str) -> tuple[int | None, 
     for i, image in enumerate(frames, 1):
         detector.add(image)
         if i in CHECKPOINTS:
-            result = detector.detect()
+            # As verify does: the refinement at the window's last search.
+            result = (
+                detector.detect(refine=i == CHECKPOINTS[-1])
+                if isinstance(detector, Detector)
+                else detector.detect()
+            )
             if result.detected and result.payload is not None:
                 if result.payload.sealed_id == sealed:
                     return i, False, False

@@ -370,7 +370,8 @@ def _scan(
         if not found_in_window:
             detector.add(image)
             if in_window in checkpoints:
-                found_in_window = _search(detector, report, installation_key)
+                last = in_window == checkpoints[-1]
+                found_in_window = _search(detector, report, installation_key, refine=last)
         if in_window >= window:
             close_window()
             if tick is not None:
@@ -437,8 +438,14 @@ def _scan_tiles(
             return
 
 
-def _search(detector: Detector, report: WatermarkReport, installation_key: bytes | None) -> bool:
-    result = detector.detect()
+def _search(
+    detector: Detector,
+    report: WatermarkReport,
+    installation_key: bytes | None,
+    *,
+    refine: bool = True,
+) -> bool:
+    result = detector.detect(refine=refine)
     report.presence_threshold = result.presence_threshold
     report.timeline.append((report.frames_checked, result.score))
     report.score = max(report.score, result.score)

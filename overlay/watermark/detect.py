@@ -11,8 +11,9 @@ frames (never the pixels: a moving picture puts each block on different lattice 
 
 Decision and false positives (see ``docs/watermark.md``):
 
-- **payload**: the coded bits are read at ``READS`` hypotheses (the nominal geometry and
-  the strongest others) with a soft Viterbi decoder; a read-out of unmarked content
+- **payload**: the coded bits are read at ``READS`` hypotheses (the nominal geometry,
+  the strongest others, and the strongest refined below a quarter cell and half a
+  percent of scale: ``FINE``) with a soft Viterbi decoder; a read-out of unmarked content
   passes the 36-bit keyed check with probability ``2 ** -36``, so a payload is reported
   with probability at most ``READS * searches * 2 ** -36`` per window, whatever else.
 - **presence**: the lattice score ``z = mean_t(sum_k cos4) / sqrt(K)`` over the ``K``
@@ -27,12 +28,15 @@ Decision and false positives (see ``docs/watermark.md``):
 from __future__ import annotations
 
 import functools
+import itertools
 import math
+from collections import deque
 from dataclasses import dataclass
 from typing import cast
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from overlay.frames import BGRImage
 from overlay.watermark.ecc import decode
@@ -69,8 +73,23 @@ MAX_SHIFT = (3, 6)
 #: most READS x searches x 2**-36: 8.7e-10 for verify's 15 searches); the two add, so
 #: the presence claim gets 1e-10 and a window claims anything falsely <= 1e-9.
 PRESENCE_BOUND = 1e-10
-#: Hypotheses whose payload is read per search: the nominal one and the strongest others.
+#: Payload read-outs per search: the nominal geometry, the strongest others, and the
+#: strongest refined (see ``FINE``).
 READS = 4
+#: When no read-out gave a payload, the strongest hypothesis is refined: its grid moved
+#: by these fractions of a cell down and across, and scaled by ``FINE_SCALES``; the
+#: payload is read once, at the refinement with the highest lattice score. The phases
+#: searched are a quarter cell apart and the scales half a percent: a grid read an
+#: eighth of a cell off mixes an eighth of every neighbouring cell into each cell's
+#: mean, which on a textured or still picture is more than the lattice allows (a crop
+#: of 10 % of the height is 2.4 cells: 0.1 cell from the nearest phase).
+FINE = (-0.125, -0.0625, 0.0, 0.0625, 0.125)
+FINE_SCALES = (1 / 1.0025, 1.0, 1.0025)
+#: The latest frames on which the refinement is chosen.
+FINE_FRAMES = 6
+#: Pictures kept for the refinement (the window's latest frames), at twice the working
+#: size (8 pixels per cell), in bytes.
+KEPT = 32
 #: Every this many frames, a frame is read under every hypothesis (the others only
 #: under the nominal one).
 SEARCH_EVERY = 4
@@ -163,6 +182,9 @@ class _Geometry:
             px[:, None, None] + Q * c[None, None, :] + Q <= width
         )
         br, bc = np.divmod(np.arange(self.ids.size), bcols)
+        #: Each block's top-left cell (row, column) in the sent grid.
+        self.block_cells = (br * BLOCK[0], bc * BLOCK[1])
+        self.chips = layout.chips[self.ids]
         sy = np.repeat(np.arange(sy_max + 1), sx_max + 1)
         sx = np.tile(np.arange(sx_max + 1), sy_max + 1)
         # Hypothesis (phase, shift): the block's top-left cell is the received grid's
@@ -211,6 +233,35 @@ def _working_grey(image: BGRImage, work: tuple[int, int]) -> F32:
     return cast(F32, cv2.resize(grey.astype(np.float32), work, interpolation=interp))
 
 
+def _fits(edges: npt.NDArray[np.float64], size: int) -> npt.NDArray[np.bool_]:
+    """Which cells between consecutive ``edges`` lie inside ``[0, size]``."""
+    return (edges[:-1] >= 0) & (edges[1:] <= size)
+
+
+def _between(a: F32, at: npt.NDArray[np.float64], axis: int) -> F32:
+    """``a`` read along ``axis`` at fractional indices ``at`` (linear between entries;
+    an integral image read this way is exact for a picture constant over each pixel)."""
+    size = a.shape[axis] - 1
+    pos = np.clip(at, 0, size)
+    lo = np.minimum(pos.astype(np.int64), size - 1)
+    shape = [1] * a.ndim
+    shape[axis] = lo.size
+    frac = (pos - lo).astype(np.float32).reshape(shape)
+    low = np.take(a, lo, axis=axis)
+    return cast(F32, low + (np.take(a, lo + 1, axis=axis) - low) * frac)
+
+
+def _cell_sums(corners: F32) -> F32:
+    """Sums over the cells of an integral image read at the cells' corners."""
+    return cast(
+        F32,
+        corners[..., 1:, 1:]
+        - corners[..., :-1, 1:]
+        - corners[..., 1:, :-1]
+        + corners[..., :-1, :-1],
+    )
+
+
 class Detector:
     """Accumulates frames of one video (or one image) and searches them for the mark.
 
@@ -251,6 +302,8 @@ class Detector:
         self._seen: list[F32] = []
         self._evals = np.zeros(len(self._scales), np.float32)
         self._scores: _Scores | None = None
+        # The latest working pictures (nominal scale), for the sub-cell refinement.
+        self._kept: deque[npt.NDArray[np.uint8]] = deque(maxlen=KEPT)
         self.frames = 0
 
     def reset(self) -> None:
@@ -259,6 +312,7 @@ class Detector:
             arr.fill(0)
         self._evals.fill(0.0)
         self._scores = None
+        self._kept.clear()
         self.frames = 0
 
     def hypotheses(self) -> int:
@@ -290,14 +344,21 @@ class Detector:
             self._seen = [np.zeros(g.shape, np.float32) for g in self._geo]
             self.reset()
         self._scores = None
-        small = _working_grey(image[:, : max(1, round(work[0] * h / work_h))], work)
+        fine = _working_grey(
+            image[:, : max(1, round(work[0] * h / work_h))], (2 * work[0], 2 * work[1])
+        )
+        small = cast(F32, cv2.resize(fine, work, interpolation=cv2.INTER_AREA))  # 2x2 means
+        self._kept.append(np.rint(fine).astype(np.uint8))
         full = self.frames % SEARCH_EVERY == 0
         for i, (s, geo) in enumerate(zip(self._scales, self._geo, strict=True)):
             if i and not full:
                 break
-            if s != 1.0:  # the same scale across as down (see above)
-                cols = min(work[0], round(geo.size[0] * work_h / geo.size[1]))
-                img = cv2.resize(small[:, :cols], geo.size, interpolation=cv2.INTER_AREA)
+            if s != 1.0:
+                # Resampled by exactly 1 / s across and down (sizes in whole pixels would
+                # round the scale: 96 rows to 86 is 1.116, not the 1.110 searched, a
+                # tenth of a cell off at the bottom of the picture).
+                img = cv2.resize(small, None, fx=1 / s, fy=1 / s, interpolation=cv2.INTER_AREA)
+                img = img[: geo.size[1], : geo.size[0]]
             else:
                 img = small
             self._accumulate(cast(F32, img), geo, i)
@@ -369,15 +430,23 @@ class Detector:
         self._scores = _Scores(z, evals)
         return self._scores
 
-    def detect(self) -> Detection:
-        """Search the frames added so far."""
+    def detect(self, *, refine: bool = True) -> Detection:
+        """Search the frames added so far.
+
+        Args:
+            refine: when no read-out gives a payload, refine the strongest hypothesis
+                (see ``FINE``; its read-out counts in the bound either way). It costs
+                about as much as reading a few frames: a caller that searches a window
+                several times can refine at its last search only.
+        """
         hyp = self.hypotheses()
         t_presence = presence_threshold(hyp, self.bound)
         if not self.frames:
             return Detection(False, False, None, 0.0, t_presence, 1.0, hyp, 1.0, (0.0, 0.0), 0)
         z = self._score().z
-        # The nominal geometry (no crop) first: the usual case needs no search.
-        order = [0, *(int(i) for i in np.argsort(-z)[:READS] if i != 0)][:READS]
+        # The nominal geometry (no crop) first: the usual case needs no search. The
+        # last read-out is the strongest hypothesis refined (see ``FINE``).
+        order = [0, *(int(i) for i in np.argsort(-z)[:READS] if i != 0)][: READS - 1]
         payload = None
         best = int(np.argmax(z))
         for h in order:
@@ -385,6 +454,8 @@ class Detector:
             if payload is not None:
                 best = h
                 break
+        else:
+            payload = self._refine(best) if refine else None
         score = float(z[best])
         detected = payload is not None
         present = detected or score >= t_presence
@@ -408,6 +479,79 @@ class Detector:
         assert self._size is not None
         cell = self._size[1] / CELLS_PER_HEIGHT * scale
         return scale, ((sx - px / Q) * cell, (sy - py / Q) * cell)
+
+    def _refine(self, h: int) -> Payload | None:
+        """Read the payload at the best refinement (by lattice score) of hypothesis
+        ``h`` (see ``FINE``), from the kept pictures, or None.
+
+        Cell means come from each picture's integral image read between pixels (exact
+        for any fractional cell), so every refinement costs a few lookups per cell.
+        """
+        if not self._kept:
+            return None
+        i, row = divmod(h, self._per_scale)
+        geo, s = self._geo[i], self._scales[i]
+        phase, shift = divmod(row, geo.shifts)
+        py, px = divmod(phase, Q)
+        sy, sx = divmod(shift, MAX_SHIFT[1] + 1)
+        n = len(self._kept)
+        height, width = self._kept[0].shape
+        # The integral images of the pictures and of their crushed pixels, rows first
+        # (rows + 1, 2, frames, columns + 1): the rows a grid needs are whole slabs.
+        integral = np.empty((height + 1, 2, n, width + 1), np.float32)
+        for j, picture in enumerate(self._kept):
+            crushed = ((picture <= CLIPPED) | (picture >= 255 - CLIPPED)).astype(np.uint8)
+            integral[:, 0, j] = cv2.integral(picture, sdepth=cv2.CV_32F)
+            integral[:, 1, j] = cv2.integral(crushed, sdepth=cv2.CV_32F)
+        rows_at: dict[tuple[float, float, int], F32] = {}
+        chips = (geo.chips * (1.0 / (BLOCK[0] * BLOCK[1]))).T
+        r_first = geo.block_cells[0] - sy
+        c_first = geo.block_cells[1] - sx
+
+        def evaluate(k: float, dy: float, dx: float, frames: slice) -> tuple[float, F32]:
+            """The lattice score and the blocks' bit soft values with the grid scaled by
+            ``k`` and moved by (dy, dx) cells."""
+            cell = 2 * Q * s * k  # a cell in kept pixels
+            grid_h = min(CELLS_PER_HEIGHT, int(height / cell))
+            grid_w = int(width / cell)
+            inside = (r_first >= 0) & (r_first + BLOCK[0] <= grid_h) & (c_first >= 0)
+            inside &= c_first + BLOCK[1] <= grid_w
+            r0, c0 = np.where(inside, r_first, 0), np.where(inside, c_first, 0)
+            # The received grid's first cell starts at (py, px) working pixels of the
+            # searched scale, moved by (dy, dx) cells.
+            ys = (py / Q + dy + np.arange(grid_h + 1, dtype=np.float64)) * cell
+            xs = (px / Q + dx + np.arange(grid_w + 1, dtype=np.float64)) * cell
+            ok = _fits(ys, height)[:, None] & _fits(xs, width)[None, :]
+            key = (k, dy, frames.start)
+            if key not in rows_at:
+                rows_at[key] = np.ascontiguousarray(_between(integral[:, :, frames], ys, 0))
+            corners = _between(rows_at[key], xs, 3).transpose(1, 2, 0, 3)
+            sums = _cell_sums(corners) * (1.0 / cell**2)
+            means = np.where(ok, sums[0], np.nan)
+            parts = [means[:, r0 + dr, c0 + dc] for dr, dc in geo.cell_offsets]
+            bad = functools.reduce(
+                np.maximum, [sums[1][:, r0 + dr, c0 + dc] for dr, dc in geo.cell_offsets]
+            )
+            spread = functools.reduce(np.maximum, parts) - functools.reduce(np.minimum, parts)
+            valid = inside & np.isfinite(spread) & (bad < 0.25) & (spread >= BLANK)
+            proj = functools.reduce(np.add, [p * c for p, c in zip(parts, chips, strict=True)])
+            angle = _TAU * (np.nan_to_num(proj) - geo.dither)
+            count = valid.sum(axis=0).astype(np.float32)
+            m = sums.shape[1]
+            z = float((np.cos(2 * angle) * valid).sum() / m)
+            z /= math.sqrt(max(float(count.sum()) / m, 1.0))
+            c1 = (np.cos(angle) * valid).sum(axis=0)
+            return z, cast(F32, -c1 / np.maximum(count, 1.0))
+
+        # The refinement is chosen on the latest ``FINE_FRAMES`` pictures (enough to
+        # tell an aligned grid), the payload read on all of them.
+        choose = slice(max(0, n - FINE_FRAMES), n)
+        trials = itertools.product(FINE_SCALES, FINE, FINE)
+        at = max(trials, key=lambda t: evaluate(t[0], t[1], t[2], choose)[0])
+        best = evaluate(*at, frames=slice(0, n))
+        coded = np.zeros(CODED_BITS)
+        np.add.at(coded, self._bits[geo.ids], best[1])
+        return unpack(decode(coded, PAYLOAD_BITS), self.public_key)
 
     def _read(self, h: int) -> Payload | None:
         """Read the payload under hypothesis ``h``: each block's bit soft value (its mean
