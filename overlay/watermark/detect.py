@@ -239,9 +239,9 @@ class Detector:
         bound: the false-positive bound the lattice score alone must reach to claim
             the mark present.
         searches: how many searches the caller makes per window (the bounds count them).
-        max_scale: search scales up to this one only (a picture cut out by a box known
-            to within a few pixels needs only the first few; the bounds count the
-            scales searched).
+        max_scale: search scales up to this one only (None: all, to just past
+            ``MAX_SCALE``); a picture cut out by a box known to within a few pixels needs
+            only the first few. The bounds count the scales searched.
     """
 
     def __init__(
@@ -250,12 +250,12 @@ class Detector:
         *,
         bound: float = PRESENCE_BOUND,
         searches: int = 1,
-        max_scale: float = MAX_SCALE,
+        max_scale: float | None = None,
     ) -> None:
         self.public_key = public_key
         self.bound = bound
         self.searches = searches
-        self._scales = [s for s in _scales() if s <= max_scale * (1 + 1e-9)]
+        self._scales = [s for s in _scales() if max_scale is None or s <= max_scale]
         self._per_scale = Q * Q * (MAX_SHIFT[0] + 1) * (MAX_SHIFT[1] + 1)
         self._bits = get_layout(public_key).bit
         self._size: tuple[int, int] | None = None

@@ -52,7 +52,7 @@ WINDOW = 20
 TILES = 4
 #: A tile is searched at scales up to this one only: its box is snapped to the
 #: picture's edges to a pixel or two (0.5 % of a 432-pixel tile), so the 14 % zoom range
-#: searched in the whole picture would be 28 scales where 7 cover it.
+#: searched in the whole picture would be 28 scales where 6 (1.000-1.025) cover it.
 TILE_SCALE = 1.03
 
 
@@ -139,6 +139,20 @@ class _Window:
 class StreamDetector:
     """Frames in, the current :class:`Decision` out.
 
+    ::
+
+        stream = StreamDetector()
+        for frame in frames:  # BGR uint8, e.g. 10 samples a second of a captured window
+            decision = stream.add(frame, timestamp)
+            if decision.present:
+                print(decision.box, decision.payload, decision.false_positive_bound)
+
+    Each frame is turned into grey once (a :class:`~overlay.watermark.pyramid.GreyPyramid`)
+    and every search reads its working picture from that; the whole picture is searched
+    at every scale of the detector, each tile at scales up to ``tile_scale`` (its box is
+    cut to the picture's edges). Detectors are kept from window to window while the
+    working sizes stay, so a steady capture builds them once.
+
     Args:
         public_key: the detection key.
         window: frames per window.
@@ -178,6 +192,8 @@ class StreamDetector:
         self._pyramid = GreyPyramid()
         self._finder = TileFinder(limit=tiles)
         self._proposals: list[Box] = []
+        #: The frame size (height, width) the proposals were found in.
+        self._proposed_in: tuple[int, int] | None = None
         self._current = _Window()
         self._previous: tuple[Finding, ...] = ()
         self._present = False
@@ -237,7 +253,7 @@ class StreamDetector:
 
     def _begin(self) -> None:
         h, w = self._pyramid.shape
-        proposals = self._proposals
+        proposals = self._proposals if self._proposed_in == (h, w) else []
         if not proposals:
             # Nothing from a previous window (the first one, or a capture that changed):
             # the tiles this frame shows by their texture.
@@ -274,6 +290,7 @@ class StreamDetector:
         if win.frames >= self.window:
             self._previous = self._found()
             self._proposals = self._finder.boxes()
+            self._proposed_in = self._pyramid.shape
             self._finder.reset()
             win.frames = 0
         return decision

@@ -270,6 +270,18 @@ def _page(
 class TileFinder:
     """Accumulates frames of a window and proposes tile rectangles.
 
+    ::
+
+        finder = TileFinder(limit=4)
+        for frame in window:  # BGR uint8 (or a GreyPyramid of it)
+            finder.add(frame)
+        boxes = finder.boxes()  # [(x, y, width, height), ...], best first
+        finder.reset()
+
+    A call grid's tiles are found by the gutters between them, a picture pasted over
+    other content by its motion; each box is snapped to the picture's edges in the
+    latest frame (see the module's docstring and ``docs/watch.md``).
+
     Args:
         limit: at most this many rectangles, the most moving and largest first.
     """
