@@ -245,7 +245,9 @@ class StreamDetector:
     def _trim(self) -> None:
         # Keep at most a window's worth of idle detectors (each holds its geometry and
         # accumulators, some 10 MB per scale searched); the sizes pooled first go first.
-        while sum(len(v) for v in self._pool.values()) > 1 + self.tiles:
+        for work in [k for k, idle in self._pool.items() if not idle]:
+            del self._pool[work]
+        while sum(len(idle) for idle in self._pool.values()) > 1 + self.tiles:
             work = next(iter(self._pool))
             self._pool[work].pop()
             if not self._pool[work]:

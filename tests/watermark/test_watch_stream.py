@@ -115,6 +115,29 @@ def test_a_capture_of_another_shape_gets_new_detectors(photos: list[list[BGRImag
     assert not set(s.decision.boxes) & set(GRID)
 
 
+def _layout(boxes: list[tuple[int, int, int, int]], photos: list[BGRImage]) -> BGRImage:
+    page = np.full((1080, 1920, 3), 32, np.uint8)
+    for i, (x, y, w, h) in enumerate(boxes):
+        page[y : y + h, x : x + w] = cv2.resize(photos[i % len(photos)], (w, h))
+    return page
+
+
+def test_tiles_of_changing_shapes_keep_a_bounded_pool(photos: list[list[BGRImage]]) -> None:
+    """A call app that changes its layout every window: each window gets detectors of
+    its tiles' shapes, and at most a window's worth stay idle."""
+    four = list(GRID)
+    nine = [(10 + 636 * c, 10 + 356 * r, 620, 346) for r in range(3) for c in range(3)]
+    two = [(20, 40, 900, 1000), (980, 40, 900, 1000)]
+    pics = [p[0] for p in photos]
+    pages = [_layout(b, pics) for b in (four, nine, two, four, nine, two)]
+    s = StreamDetector(window=1, tiles=4)
+    for i, page in enumerate(pages):
+        decision = s.add(page, i / 10)
+        assert decision.boxes, i
+        assert sum(len(idle) for idle in s._pool.values()) <= 1 + s.tiles
+    assert s.windows == len(pages)
+
+
 def test_a_marked_tile_is_found_at_the_tile_scales_and_the_bound_counts_them(
     photos: list[list[BGRImage]], marked_astronaut: list[BGRImage]
 ) -> None:
