@@ -54,34 +54,33 @@ def encode(bits: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
 
 
 def decode(soft: npt.NDArray[np.float64], bits: int) -> npt.NDArray[np.uint8]:
-    """The most likely ``bits`` information bits for soft coded values (zero tail assumed)."""
-    nxt, out = _trellis()
+    """The most likely ``bits`` information bits for soft coded values (zero tail assumed).
+
+    Next state ``n`` (input bit ``n >> 5``) has two predecessors, ``2 (n mod 32)`` and
+    that plus one; on a tie the second wins.
+    """
+    _, out = _trellis()
     steps = bits + TAIL
     pairs = np.zeros((steps, 2))
     flat = soft[: 2 * steps]
     pairs.reshape(-1)[: flat.size] = flat
-    metric = np.full(_STATES, -np.inf)
-    metric[0] = 0.0
-    back = np.zeros((steps, _STATES), np.int64)  # predecessor * 2 + input, per next state
-    src = np.repeat(np.arange(_STATES), 2)
-    inputs = np.tile([0, 1], _STATES)
-    dest = nxt[src, inputs]
+    half = _STATES // 2
+    # gains[t, input, j, parity of the predecessor]: the branch into next state
+    # (input << 5) | j from predecessor 2 j + parity.
+    gains = np.einsum("sij,tj->tis", out, pairs).reshape(steps, 2, half, 2)
+    gains[bits:, 1] = -np.inf  # the tail: only input 0
+    metric = np.full((half, 2), -np.inf)
+    metric[0, 0] = 0.0
+    second = np.zeros((steps, 2, half), np.bool_)  # the odd predecessor won
     for t in range(steps):
-        gain = out[src, inputs] @ pairs[t]
-        cand = metric[src] + gain
-        if t >= bits:  # the tail: only input 0
-            cand = np.where(inputs == 0, cand, -np.inf)
-        new = np.full(_STATES, -np.inf)
-        choice = np.zeros(_STATES, np.int64)
-        order = np.argsort(cand, kind="stable")  # later (larger) writes win
-        new[dest[order]] = cand[order]
-        choice[dest[order]] = (src[order] << 1) | inputs[order]
-        metric = new
-        back[t] = choice
+        cand = metric[None] + gains[t]
+        odd = cand[..., 1] >= cand[..., 0]
+        second[t] = odd
+        metric = np.where(odd, cand[..., 1], cand[..., 0]).reshape(half, 2)
+    back = second.reshape(steps, _STATES).tolist()
     state = 0
     decoded = np.zeros(steps, np.uint8)
     for t in range(steps - 1, -1, -1):
-        c = back[t, state]
-        decoded[t] = c & 1
-        state = int(c >> 1)
+        decoded[t] = state >> (K - 2)
+        state = 2 * (state % half) + back[t][state]
     return decoded[:bits]

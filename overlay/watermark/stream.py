@@ -28,14 +28,20 @@ window, does not flicker): "not found" comes at most two windows after the mark 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import numpy as np
+from dataclasses import dataclass, field, replace
 
 from overlay.frames import BGRImage
-from overlay.watermark.detect import PRESENCE_BOUND, READS, Detection, Detector, payload_bound
+from overlay.watermark.detect import (
+    PRESENCE_BOUND,
+    READS,
+    Detection,
+    Detector,
+    payload_bound,
+    working_size,
+)
 from overlay.watermark.layout import PUBLIC_KEY
 from overlay.watermark.payload import Payload
+from overlay.watermark.pyramid import GreyPyramid
 from overlay.watermark.tiles import Box, TileFinder
 
 __all__ = ["TILES", "WINDOW", "Decision", "Finding", "StreamDetector", "checkpoints_for"]
@@ -44,6 +50,10 @@ __all__ = ["TILES", "WINDOW", "Decision", "Finding", "StreamDetector", "checkpoi
 WINDOW = 20
 #: Rectangles searched on their own per window, besides the whole picture.
 TILES = 4
+#: A tile is searched at scales up to this one only: its box is snapped to the
+#: picture's edges to a pixel or two (0.5 % of a 432-pixel tile), so the 14 % zoom range
+#: searched in the whole picture would be 28 scales where 6 (1.000-1.025) cover it.
+TILE_SCALE = 1.03
 
 
 def checkpoints_for(window: int) -> tuple[int, ...]:
@@ -112,6 +122,10 @@ class Decision:
 class _Target:
     box: Box | None
     detector: Detector
+    #: The detector's working picture (width, height) and the frame's region it covers
+    #: (the box, or the whole frame, trimmed to the columns read).
+    work: tuple[int, int]
+    region: Box
     found: Finding | None = None
     score: float = 0.0
 
@@ -125,12 +139,28 @@ class _Window:
 class StreamDetector:
     """Frames in, the current :class:`Decision` out.
 
+    ::
+
+        stream = StreamDetector()
+        for frame in frames:  # BGR uint8, e.g. 10 samples a second of a captured window
+            decision = stream.add(frame, timestamp)
+            if decision.present:
+                print(decision.box, decision.payload, decision.false_positive_bound)
+
+    Each frame is turned into grey once (a :class:`~overlay.watermark.pyramid.GreyPyramid`)
+    and every search reads its working picture from that; the whole picture is searched
+    at every scale of the detector, each tile at scales up to ``tile_scale`` (its box is
+    cut to the picture's edges). Detectors are kept from window to window while the
+    working sizes stay, so a steady capture builds them once.
+
     Args:
         public_key: the detection key.
         window: frames per window.
         checkpoints: after how many frames of a window to search (default: 1, a quarter
             of the window, the whole window).
         tiles: rectangles searched on their own per window (0: the whole picture only).
+        tile_scale: the largest scale searched in a tile (the whole picture is searched
+            at every scale of the detector).
     """
 
     def __init__(
@@ -140,6 +170,7 @@ class StreamDetector:
         window: int = WINDOW,
         checkpoints: tuple[int, ...] | None = None,
         tiles: int = TILES,
+        tile_scale: float = TILE_SCALE,
     ) -> None:
         if window < 1:
             raise ValueError(f"window {window} must be 1 frame or more")
@@ -151,11 +182,18 @@ class StreamDetector:
         elif self.checkpoints[-1:] != (window,):
             self.checkpoints = (*self.checkpoints, window)
         self.tiles = tiles
+        self.tile_scale = tile_scale
         #: Searches per window, counted in every bound.
         self.searches = len(self.checkpoints) * (1 + tiles)
-        self._pool: list[Detector] = []
+        # Idle detectors by working size (a detector's geometry is built for one size:
+        # a tile found again a few pixels off has the same working size, so the next
+        # window reuses it).
+        self._pool: dict[tuple[bool, int, int], list[Detector]] = {}
+        self._pyramid = GreyPyramid()
         self._finder = TileFinder(limit=tiles)
         self._proposals: list[Box] = []
+        #: The frame size (height, width) the proposals were found in.
+        self._proposed_in: tuple[int, int] | None = None
         self._current = _Window()
         self._previous: tuple[Finding, ...] = ()
         self._present = False
@@ -185,29 +223,47 @@ class StreamDetector:
         self._started = False
         self._decision = None
 
-    def _detector(self) -> Detector:
-        det = self._pool.pop() if self._pool else None
-        if det is None:
+    def _target(self, box: Box | None, w: int, h: int) -> _Target:
+        x, y, bw, bh = box if box is not None else (0, 0, w, h)
+        work_w, work_h, columns = working_size(bw, bh)
+        work = (work_w, work_h)
+        idle = self._pool.get((box is None, *work))
+        if idle:
+            det = idle.pop()
+        elif box is None:
             det = Detector(self.public_key, searches=self.searches)
+        else:
+            det = Detector(self.public_key, searches=self.searches, max_scale=self.tile_scale)
         det.reset()
-        return det
+        return _Target(box, det, work, (x, y, columns, bh))
 
     def _release(self) -> None:
-        self._pool.extend(t.detector for t in self._current.targets)
+        for t in self._current.targets:
+            self._pool.setdefault((t.box is None, *t.work), []).append(t.detector)
         self._current.targets = []
 
-    def _begin(self, image: BGRImage) -> None:
-        self._release()
-        h, w = image.shape[:2]
-        proposals = self._proposals
+    def _trim(self) -> None:
+        # Keep at most a window's worth of idle detectors (each holds its geometry and
+        # accumulators, some 10 MB per scale searched); the sizes pooled first go first.
+        for work in [k for k, idle in self._pool.items() if not idle]:
+            del self._pool[work]
+        while sum(len(idle) for idle in self._pool.values()) > 1 + self.tiles:
+            work = next(iter(self._pool))
+            self._pool[work].pop()
+            if not self._pool[work]:
+                del self._pool[work]
+
+    def _begin(self) -> None:
+        h, w = self._pyramid.shape
+        proposals = self._proposals if self._proposed_in == (h, w) else []
         if not proposals:
             # Nothing from a previous window (the first one, or a capture that changed):
             # the tiles this frame shows by their texture.
-            proposals = TileFinder.single(image, limit=self.tiles)
+            proposals = TileFinder.single(self._pyramid, limit=self.tiles)
         boxes = [b for b in proposals if b[0] + b[2] <= w and b[1] + b[3] <= h]
-        self._current = _Window([_Target(None, self._detector())])
-        for box in boxes[: self.tiles]:
-            self._current.targets.append(_Target(box, self._detector()))
+        self._release()
+        self._current = _Window([self._target(b, w, h) for b in (None, *boxes[: self.tiles])])
+        self._trim()
         self.windows += 1
 
     def add(self, image: BGRImage, timestamp: float = 0.0) -> Decision:
@@ -215,29 +271,32 @@ class StreamDetector:
         if not self._started:
             self._started = True
             self._since = timestamp
+        # One grey for the tile finder and every search (see overlay.watermark.pyramid).
+        self._pyramid.update(image)
         if self._current.frames == 0:
-            self._begin(image)
+            self._begin()
         win = self._current
-        self._finder.add(image)
+        self._finder.add(self._pyramid)
         win.frames += 1
         search = win.frames in self.checkpoints
         for target in win.targets:
             if target.found is not None:
                 continue
-            if target.box is None:
-                target.detector.add(image)
-            else:
-                x, y, bw, bh = target.box
-                target.detector.add(np.ascontiguousarray(image[y : y + bh, x : x + bw]))
+            work_w, work_h = target.work
+            # At twice the working size: what the detector measures from.
+            target.detector.add(self._pyramid.resized((2 * work_w, 2 * work_h), target.region))
             if search:
-                result = target.detector.detect()
+                # The refinement (see Detector.detect) at the window's last search only.
+                last = win.frames == self.checkpoints[-1]
+                result = target.detector.detect(refine=last)
                 target.score = max(target.score, result.score)
                 if result.present:
-                    target.found = Finding(target.box, result, timestamp)
+                    target.found = Finding(target.box, _in_frame(result, target), timestamp)
         decision = self._decide(timestamp)
         if win.frames >= self.window:
             self._previous = self._found()
             self._proposals = self._finder.boxes()
+            self._proposed_in = self._pyramid.shape
             self._finder.reset()
             win.frames = 0
         return decision
@@ -277,3 +336,11 @@ class StreamDetector:
     def decision(self) -> Decision | None:
         """The decision after the latest frame (None before the first)."""
         return self._decision
+
+
+def _in_frame(result: Detection, target: _Target) -> Detection:
+    """The detection with its offset in pixels of the frame (the detector read the
+    target's working picture)."""
+    per = target.region[3] / (2 * target.work[1])
+    ox, oy = result.offset
+    return replace(result, offset=(ox * per, oy * per))

@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from overlay.frames import BGRImage
+from overlay.watermark.pyramid import GreyPyramid
 
 __all__ = ["Box", "TileFinder", "find_tiles"]
 
@@ -269,6 +270,18 @@ def _page(
 class TileFinder:
     """Accumulates frames of a window and proposes tile rectangles.
 
+    ::
+
+        finder = TileFinder(limit=4)
+        for frame in window:  # BGR uint8 (or a GreyPyramid of it)
+            finder.add(frame)
+        boxes = finder.boxes()  # [(x, y, width, height), ...], best first
+        finder.reset()
+
+    A call grid's tiles are found by the gutters between them, a picture pasted over
+    other content by its motion; each box is snapped to the picture's edges in the
+    latest frame (see the module's docstring and ``docs/watch.md``).
+
     Args:
         limit: at most this many rectangles, the most moving and largest first.
     """
@@ -283,7 +296,7 @@ class TileFinder:
         self._scale = 1.0
 
     @classmethod
-    def single(cls, image: BGRImage, *, limit: int = 4) -> list[Box]:
+    def single(cls, image: BGRImage | GreyPyramid, *, limit: int = 4) -> list[Box]:
         """The rectangles one frame shows (by texture alone: nothing has moved yet)."""
         finder = cls(limit=limit)
         finder.add(image)
@@ -295,15 +308,31 @@ class TileFinder:
         self._moving = self._prev = self._sum = None
         self._last = None
 
-    def add(self, image: BGRImage) -> None:
-        """Add one BGR frame (all frames until ``reset`` must have the same size)."""
-        grey = cast(npt.NDArray[np.uint8], cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+    def add(self, image: BGRImage | GreyPyramid) -> None:
+        """Add one BGR frame, or the pyramid of its grey (shared with the searches: the
+        analysis picture is then a level of it when one has the analysis size); a frame
+        of another size than the last starts over.
+
+        With a pyramid, the latest frame's grey (which the boxes are snapped in) is the
+        pyramid's own buffer: call :meth:`boxes` before the pyramid takes another frame.
+        """
+        small: npt.NDArray[np.uint8] | None = None
+        if isinstance(image, GreyPyramid):
+            grey = image.levels[0]
+        else:
+            grey = cast(npt.NDArray[np.uint8], cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
         h, w = grey.shape
         if self._last is not None and self._last.shape != grey.shape:
             self.reset()
         self._scale = min(1.0, ANALYSIS / max(h, w))
         size = (max(1, round(w * self._scale)), max(1, round(h * self._scale)))
-        cur = cv2.resize(grey, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+        if isinstance(image, GreyPyramid):
+            small = next((lv for lv in image.levels if lv.shape[::-1] == size), None)
+        if small is None:
+            small = cast(
+                npt.NDArray[np.uint8], cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+            )
+        cur = small.astype(np.float32)
         if self._prev is not None:
             change = cast(F32, cv2.absdiff(cur, self._prev))
             self._moving = change if self._moving is None else np.maximum(self._moving, change)

@@ -1,0 +1,255 @@
+"""The streaming detector's cheap paths: one grey pyramid per frame for every search,
+detectors kept across windows, tiles searched at fewer scales (counted in the bounds),
+the faster Viterbi decoder, and the stream's public names."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import pytest
+from watermark_content import PAYLOAD, SIZE, clip
+
+import overlay.watermark as wm
+from overlay.frames import BGRImage
+from overlay.watermark import Embedder, stream
+from overlay.watermark.detect import MAX_SCALE, Detector, _scales, _working_grey, working_size
+from overlay.watermark.ecc import TAIL, decode, encode
+from overlay.watermark.payload import PAYLOAD_BITS, unpack
+from overlay.watermark.pyramid import GreyPyramid
+from overlay.watermark.stream import TILE_SCALE, StreamDetector
+
+GRID = ((10, 6, 944, 531), (966, 6, 944, 531), (10, 543, 944, 531), (966, 543, 944, 531))
+
+
+def _grid(tiles: list[list[BGRImage]], size: tuple[int, int] = (1920, 1080)) -> list[BGRImage]:
+    sx, sy = size[0] / 1920, size[1] / 1080
+    out = []
+    for i in range(len(tiles[0])):
+        page = np.full((size[1], size[0], 3), 32, np.uint8)
+        for (x, y, w, h), frames in zip(GRID, tiles, strict=True):
+            x, y, w, h = round(x * sx), round(y * sy), round(w * sx), round(h * sy)
+            page[y : y + h, x : x + w] = cv2.resize(frames[i], (w, h), interpolation=cv2.INTER_AREA)
+        out.append(page)
+    return out
+
+
+@pytest.fixture(scope="module")
+def photos() -> list[list[BGRImage]]:
+    return [clip(name, 4, seed=i) for i, name in enumerate(("coffee", "chelsea", "rocket"))]
+
+
+@pytest.fixture(scope="module")
+def astronaut() -> list[BGRImage]:
+    return clip("astronaut", 4)
+
+
+@pytest.fixture(scope="module")
+def marked_astronaut(astronaut: list[BGRImage]) -> list[BGRImage]:
+    embedder = Embedder(PAYLOAD, SIZE)
+    return [embedder.apply(f.copy()) for f in astronaut]
+
+
+# -- the pyramid ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "box",
+    [None, (966, 543, 944, 531), (10, 6, 944, 531), (384, 144, 640, 360), (0, 0, 256, 192)],
+)
+def test_pyramid_gives_the_detectors_own_working_picture(
+    box: tuple[int, int, int, int] | None, astronaut: list[BGRImage]
+) -> None:
+    frame = cv2.resize(astronaut[0], (1920, 1080), interpolation=cv2.INTER_AREA)
+    x, y, w, h = box if box is not None else (0, 0, 1920, 1080)
+    work_w, work_h, columns = working_size(w, h)
+    pyramid = GreyPyramid()
+    pyramid.update(frame)
+    # The detector measures from twice its working size.
+    size = (2 * work_w, 2 * work_h)
+    got = pyramid.resized(size, (x, y, columns, h))
+    own = _working_grey(frame[y : y + h, x : x + columns], size)
+    assert got.shape == (2 * work_h, 2 * work_w) and got.dtype == np.float32
+    assert np.array_equal(got, own)
+
+
+def test_pyramid_follows_the_latest_frame(astronaut: list[BGRImage]) -> None:
+    """Its buffers are reused: the next frame's picture is that frame's, not the last."""
+    first, second = (cv2.resize(f, (1920, 1080)) for f in astronaut[:2])
+    pyramid = GreyPyramid()
+    pyramid.update(first)
+    before = pyramid.resized((170, 96), (0, 0, 1912, 1080))
+    pyramid.update(second)
+    after = pyramid.resized((170, 96), (0, 0, 1912, 1080))
+    assert not np.array_equal(before, after)
+    assert np.array_equal(after, _working_grey(second[:, :1912], (170, 96)))
+
+
+# -- detectors kept across windows, tiles at fewer scales ------------------------------
+
+
+def test_a_steady_grid_builds_its_detectors_once(photos: list[list[BGRImage]]) -> None:
+    pages = _grid([*photos, photos[0]])
+    with mock.patch.object(stream, "Detector", wraps=Detector) as built:
+        s = StreamDetector(window=2, checkpoints=(2,))
+        for i, page in enumerate(pages):  # two windows
+            s.add(page, i / 10)
+    assert s.windows == 2 and s.decision is not None
+    assert len(s.decision.boxes) == 4
+    assert built.call_count == 5  # the whole picture and 4 tiles, once
+
+
+def test_a_capture_of_another_shape_gets_new_detectors(photos: list[list[BGRImage]]) -> None:
+    """(A capture of the same shape at another size keeps them: the working pictures
+    depend on the shape alone.)"""
+    pages = _grid([*photos, photos[0]])[:2] + _grid([*photos, photos[0]], (1440, 1080))[2:]
+    with mock.patch.object(stream, "Detector", wraps=Detector) as built:
+        s = StreamDetector(window=2, checkpoints=(2,))
+        for i, page in enumerate(pages):
+            s.add(page, i / 10)
+    assert s.windows == 2 and s.decision is not None
+    assert built.call_count > 5
+    # The tiles of the new capture, not the old capture's boxes that still fit in it.
+    assert len(s.decision.boxes) == 4
+    assert all(x + w <= 1440 and y + h <= 1080 for x, y, w, h in s.decision.boxes)
+    assert not set(s.decision.boxes) & set(GRID)
+
+
+def _layout(boxes: list[tuple[int, int, int, int]], photos: list[BGRImage]) -> BGRImage:
+    page = np.full((1080, 1920, 3), 32, np.uint8)
+    for i, (x, y, w, h) in enumerate(boxes):
+        page[y : y + h, x : x + w] = cv2.resize(photos[i % len(photos)], (w, h))
+    return page
+
+
+def test_tiles_of_changing_shapes_keep_a_bounded_pool(photos: list[list[BGRImage]]) -> None:
+    """A call app that changes its layout every window: each window gets detectors of
+    its tiles' shapes, and at most a window's worth stay idle."""
+    four = list(GRID)
+    nine = [(10 + 636 * c, 10 + 356 * r, 620, 346) for r in range(3) for c in range(3)]
+    two = [(20, 40, 900, 1000), (980, 40, 900, 1000)]
+    pics = [p[0] for p in photos]
+    pages = [_layout(b, pics) for b in (four, nine, two, four, nine, two)]
+    s = StreamDetector(window=1, tiles=4)
+    for i, page in enumerate(pages):
+        decision = s.add(page, i / 10)
+        assert decision.boxes, i
+        assert sum(len(idle) for idle in s._pool.values()) <= 1 + s.tiles
+    assert s.windows == len(pages)
+
+
+def test_a_marked_tile_is_found_at_the_tile_scales_and_the_bound_counts_them(
+    photos: list[list[BGRImage]], marked_astronaut: list[BGRImage]
+) -> None:
+    s = StreamDetector(window=4)
+    decision = None
+    for i, page in enumerate(_grid([*photos, marked_astronaut])):
+        decision = s.add(page, i / 10)
+    assert decision is not None and decision.present and decision.payload == PAYLOAD
+    (finding,) = decision.findings
+    assert finding.box is not None
+    assert max(abs(a - b) for a, b in zip(finding.box, GRID[3], strict=True)) <= 2
+    whole = Detector(searches=s.searches).hypotheses()
+    tile = Detector(searches=s.searches, max_scale=TILE_SCALE).hypotheses()
+    assert finding.detection.hypotheses == tile < whole / 3
+    assert finding.detection.false_positive_bound <= s.window_bound <= 1e-9
+    # The offset is in pixels of the capture (a few cells at most), not of the working
+    # picture.
+    assert all(abs(o) <= 6 * 531 / 24 for o in finding.detection.offset)
+
+
+def test_an_unmarked_grid_is_not_found_at_the_tile_scales(
+    photos: list[list[BGRImage]], astronaut: list[BGRImage]
+) -> None:
+    s = StreamDetector(window=4)
+    decision = None
+    for i, page in enumerate(_grid([*photos, astronaut])):
+        decision = s.add(page, i / 10)
+    assert decision is not None and not decision.present
+    assert len(decision.boxes) == 4 and decision.score < 4.0
+
+
+def test_fewer_scales_lower_the_presence_threshold_by_their_count() -> None:
+    full, tile = Detector(searches=15), Detector(searches=15, max_scale=TILE_SCALE)
+    scales = _scales()
+    assert scales[-1] >= MAX_SCALE and len(scales) == 28
+    assert full.hypotheses() == 28 * 16 * 28 * 15  # scales x phases x shifts x searches
+    assert tile.hypotheses() * 28 == full.hypotheses() * 6  # 6 of 28 scales (1.000-1.025)
+    assert tile.detect().presence_threshold < full.detect().presence_threshold
+
+
+# -- the Viterbi decoder ----------------------------------------------------------------
+
+
+def _reference_decode(soft: npt.NDArray[np.float64], bits: int) -> npt.NDArray[np.uint8]:
+    """The decoder as first written (sort the candidates; later, larger writes win)."""
+    from overlay.watermark.ecc import _STATES, _trellis
+
+    nxt, out = _trellis()
+    steps = bits + TAIL
+    pairs = np.zeros((steps, 2))
+    flat = soft[: 2 * steps]
+    pairs.reshape(-1)[: flat.size] = flat
+    metric = np.full(_STATES, -np.inf)
+    metric[0] = 0.0
+    back = np.zeros((steps, _STATES), np.int64)
+    src = np.repeat(np.arange(_STATES), 2)
+    inputs = np.tile([0, 1], _STATES)
+    dest = nxt[src, inputs]
+    for t in range(steps):
+        cand = metric[src] + out[src, inputs] @ pairs[t]
+        if t >= bits:
+            cand = np.where(inputs == 0, cand, -np.inf)
+        new = np.full(_STATES, -np.inf)
+        choice = np.zeros(_STATES, np.int64)
+        order = np.argsort(cand, kind="stable")
+        new[dest[order]] = cand[order]
+        choice[dest[order]] = (src[order] << 1) | inputs[order]
+        metric = new
+        back[t] = choice
+    state = 0
+    decoded = np.zeros(steps, np.uint8)
+    for t in range(steps - 1, -1, -1):
+        c = back[t, state]
+        decoded[t] = c & 1
+        state = int(c >> 1)
+    return decoded[:bits]
+
+
+def test_decode_gives_the_same_bits_as_the_reference_decoder() -> None:
+    rng = np.random.default_rng(3)
+    for trial in range(400):
+        bits = int(rng.integers(1, PAYLOAD_BITS + 1))
+        n = 2 * (bits + TAIL)
+        soft = rng.normal(size=n)
+        if trial % 3 == 1:  # erasures: ties everywhere
+            soft[rng.random(n) < 0.6] = 0.0
+        elif trial % 3 == 2:
+            soft = rng.integers(-1, 2, size=n).astype(np.float64)
+        assert np.array_equal(decode(soft, bits), _reference_decode(soft, bits)), trial
+
+
+def test_decode_corrects_errors_and_noise_does_not_pass_the_check() -> None:
+    rng = np.random.default_rng(4)
+    bits = rng.integers(0, 2, PAYLOAD_BITS).astype(np.uint8)
+    soft = 2.0 * encode(bits) - 1.0
+    soft[rng.choice(soft.size, 8, replace=False)] *= -1  # 8 coded bits wrong
+    soft[rng.choice(soft.size, 30, replace=False)] = 0.0  # and 30 erased
+    assert np.array_equal(decode(soft, PAYLOAD_BITS), bits)
+    # Unmarked content: noise never decodes to a payload that passes the keyed check.
+    assert all(
+        unpack(decode(rng.normal(size=soft.size), PAYLOAD_BITS), wm.PUBLIC_KEY) is None
+        for _ in range(200)
+    )
+
+
+# -- public names -----------------------------------------------------------------------
+
+
+def test_the_stream_and_the_tile_finder_are_public() -> None:
+    for name in ("StreamDetector", "TileFinder", "Decision", "Finding", "find_tiles"):
+        assert name in wm.__all__ and getattr(wm, name).__doc__
+    assert wm.StreamDetector is StreamDetector
+    assert "GreyPyramid" not in wm.__all__ and "TILE_SCALE" not in wm.__all__
