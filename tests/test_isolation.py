@@ -211,7 +211,7 @@ def test_cli_exit_code_says_the_source_raised(capsys: pytest.CaptureFixture[str]
     # the session's signed record says it too
     from overlay.provenance import check_session
 
-    body = check_session(info["session_id"])["manifest"]["body"]
+    body = check_session(info["session_id"]).manifest.body
     assert len(body["failures"]) == 3 and "injected generator bug" in body["failures"][0]
 
 
@@ -325,7 +325,7 @@ def test_the_manifest_counts_what_each_output_missed() -> None:
     with open_session(settings, extra_sinks=[slow]) as opened:
         opened.pipeline.run(frames=30, pace=True)
         session = opened.session.id
-    body = check_session(session)["manifest"]["body"]
+    body = check_session(session).manifest.body
     counts = body["sink_counts"]
     assert "provenance" not in counts  # the log itself is not an output
     assert counts["slow"]["live"] is True and counts["null"]["live"] is True
