@@ -219,6 +219,28 @@ def test_reencoded_copy_is_matched_to_its_log(
     assert not miss.valid and "match the log" in miss.reason
 
 
+def test_a_cut_log_is_reported_and_its_intact_records_still_match(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from overlay.provenance.checks import match_recording
+
+    info = _run(tmp_path, capsys, "--frames", "30", "--size", "320x240")
+    log = Path(info["log"])
+    assert match_recording(tmp_path / "x.mp4", log).valid
+    data = log.read_bytes()
+    log.write_bytes(data[: len(data) - 40])  # the session "crashed" inside its end record
+    match = match_recording(tmp_path / "x.mp4", log)
+    assert match.valid and match.matched == 30, match.reason
+    code = main(["verify", str(tmp_path / "x.mp4"), "--json"])
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert code == 3 and "Traceback" not in captured.err
+    assert (
+        not report["log"]["valid"] and report["log"]["first_broken"]["reason"] == "cut mid-record"
+    )
+    assert report["frames"]["valid"]
+
+
 def test_unreadable_likeness_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -56,12 +56,12 @@ class FrameMatch:
         }
 
 
-def _logged_hashes(path: Path) -> tuple[list[int], list[int]]:
+def _logged_hashes(path: Path, records: int) -> tuple[list[int], list[int]]:
+    """The frame indices and perceptual hashes in the first ``records`` records (the ones
+    that verify: what follows a broken or cut record is not evidence)."""
     indices: list[int] = []
     hashes: list[int] = []
-    for line in path.read_bytes().split(b"\n"):
-        if not line:
-            continue
+    for line in path.read_bytes().split(b"\n")[:records]:
         rec = parse_canonical(line)
         if isinstance(rec, dict) and rec.get("type") == "frames":
             first = int(rec["first"])
@@ -90,7 +90,7 @@ def match_recording(
     result = FrameMatch(session_id=checked.session_id)
     if not checked.valid and checked.records < 2:
         return fail(result, f"the frame log cannot be used: {checked.reason}")
-    indices, hashes = _logged_hashes(Path(log_path))
+    indices, hashes = _logged_hashes(Path(log_path), checked.records)
     if not hashes:
         return fail(result, "the frame log has no frames")
     table = np.array(hashes, dtype=np.uint64)
