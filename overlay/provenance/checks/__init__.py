@@ -180,6 +180,7 @@ def provenance_report(
         log_path = sibling(manifest_path, "log")
     manifest_result: ManifestCheck | Outcome
     log_result: LogCheck | Outcome
+    checked: ManifestCheck | None = None
     if manifest_path is None:
         reason = f"no session manifest for session {sid} here" if sid else "no session id"
         manifest_result = log_result = Outcome.missing(reason)
@@ -199,8 +200,8 @@ def provenance_report(
         if session_id and isinstance(c2pa_result, C2paCheck):
             c2pa_result = _other_session(c2pa_result, "recording's C2PA manifest", sid, source)
     watermark = (
-        check_watermark_session(session_id, manifest_path)
-        if session_id and manifest_path is not None
+        check_watermark_session(session_id, checked)  # checked with ``public_key``
+        if session_id and checked is not None
         else None
     )
     frames: FrameMatch | None = None
