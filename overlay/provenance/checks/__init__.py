@@ -16,15 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from overlay.provenance.checks.common import (
-    Evidence,
-    Outcome,
-    PathLike,
-    SessionFiles,
-    fail,
-    find_session,
-    sibling,
-)
+from overlay.provenance.checks.common import Evidence, Outcome, PathLike, fail
 from overlay.provenance.checks.frame_match import MATCH_DISTANCE, FrameMatch, match_recording
 from overlay.provenance.checks.log import BrokenRecord, LogCheck, check_log
 from overlay.provenance.checks.manifest import (
@@ -33,6 +25,7 @@ from overlay.provenance.checks.manifest import (
     check_watermark_session,
 )
 from overlay.provenance.checks.signed_recording import C2paCheck, Signer, check_c2pa
+from overlay.provenance.naming import SessionFiles, find_session, sibling
 
 __all__ = [
     "MATCH_DISTANCE",

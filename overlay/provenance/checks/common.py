@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from overlay.errors import ProvenanceError
 from overlay.provenance.keys import key_id_of, load_public_key, public_keys
-from overlay.provenance.naming import SessionPaths, find_session_paths
+from overlay.provenance.naming import SID
 
 __all__ = [
     "HEX",
@@ -28,15 +28,11 @@ __all__ = [
     "Evidence",
     "Outcome",
     "PathLike",
-    "SessionFiles",
     "fail",
-    "find_session",
     "inputs",
     "keys_for",
-    "sibling",
 ]
 
-SID = re.compile(r"^[0-9a-f]{8}$")
 HEX = re.compile(r"^[0-9a-f]+$")
 
 PathLike = str | Path
@@ -81,35 +77,6 @@ class Outcome:
 
     def to_dict(self) -> dict[str, Any]:
         return {"valid": self.valid, "reason": self.reason, "present": self.present}
-
-
-@dataclass(frozen=True, slots=True)
-class SessionFiles:
-    """A session's files in the data folder."""
-
-    session_id: str
-    manifest: Path
-    log: Path | None
-
-
-def find_session(session_id: str) -> SessionFiles | None:
-    """The manifest and log of ``session_id`` in ``data_dir()/sessions`` (newest if several)."""
-    found = find_session_paths(session_id)
-    if not found:
-        return None
-    newest = found[-1]
-    log_path = newest.log if newest.log.exists() else None
-    return SessionFiles(session_id.strip().lower(), newest.manifest, log_path)
-
-
-def sibling(path: Path, kind: str) -> Path | None:
-    """The session file of ``kind`` ("manifest" or "log") beside ``path``, if it exists."""
-    try:
-        pair = SessionPaths.of(path)
-    except ValueError:
-        return None
-    other = pair.manifest if kind == "manifest" else pair.log
-    return other if other != path and other.exists() else None
 
 
 def keys_for(public_key: PathLike | bytes | None) -> tuple[dict[str, Ed25519PublicKey], str | None]:

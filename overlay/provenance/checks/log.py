@@ -9,10 +9,11 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from overlay.provenance.canonical import canonical_json, parse_canonical
-from overlay.provenance.checks.common import HEX, PathLike, fail, inputs, sibling
+from overlay.provenance.checks.common import HEX, PathLike, fail, inputs
 from overlay.provenance.checks.manifest import ManifestCheck, manifest_body
 from overlay.provenance.framelog import LOG_FORMAT, line_hash
 from overlay.provenance.keys import verify_signature
+from overlay.provenance.naming import sibling
 
 __all__ = ["BrokenRecord", "LogCheck", "check_log"]
 

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from overlay.provenance._files import sha256_file
-from overlay.provenance.checks.common import SID, PathLike, fail, find_session
+from overlay.provenance.checks.common import SID, PathLike, fail
 from overlay.provenance.checks.manifest import ManifestCheck, manifest_body
+from overlay.provenance.naming import find_session
 
 __all__ = ["NO_MANIFEST", "C2paCheck", "Signer", "check_c2pa"]
 
