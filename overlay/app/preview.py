@@ -30,7 +30,7 @@ class LatestFrameSink(BaseSink):
 
     spec = "app preview"
     scope = "local"
-    live = True
+    delivery = "newest"
 
     def __init__(self, size: tuple[int, int], notify: Callable[[], None] | None = None) -> None:
         super().__init__(size)
