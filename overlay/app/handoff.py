@@ -1,4 +1,6 @@
-"""The preview sink: hands the newest stamped frame to the GUI thread, never a queue.
+"""The hand-off to the window: the newest stamped frame to the GUI thread, never a queue.
+
+(The window paints it in its preview, :mod:`overlay.app.view`.)
 
 The pipeline reuses its output buffer, so the sink copies each frame into a back buffer
 and swaps it with the front one under a lock. The GUI copies the front buffer when it
