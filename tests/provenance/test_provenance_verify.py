@@ -31,6 +31,19 @@ def _record(tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]) -> di
     return stats
 
 
+def _unmarked(path: Path) -> Path:
+    """One second of noise, never marked."""
+    import cv2
+    import numpy as np
+
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), 30, (320, 180))
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        writer.write(rng.integers(0, 256, (180, 320, 3), dtype=np.uint8))
+    writer.release()
+    return path
+
+
 def _verify(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:  # type: ignore[type-arg]
     code = main(["verify", *argv, "--json"])
     return code, json.loads(capsys.readouterr().out)
@@ -77,16 +90,7 @@ def test_verify_reports_a_tampered_recording(
 def test_verify_of_unmarked_content_finds_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import cv2
-    import numpy as np
-
-    clip = tmp_path / "plain.mp4"
-    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter.fourcc(*"mp4v"), 30, (320, 180))
-    rng = np.random.default_rng(3)
-    for _ in range(30):
-        writer.write(rng.integers(0, 256, (180, 320, 3), dtype=np.uint8))
-    writer.release()
-    code, report = _verify(capsys, str(clip))
+    code, report = _verify(capsys, str(_unmarked(tmp_path / "plain.mp4")))
     assert code == 1
     assert not report["watermark"]["detected"]
     assert not report["c2pa"]["valid"] and not report["manifest"]["valid"]
@@ -116,7 +120,6 @@ def test_verify_json_keeps_its_keys_and_types(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import cv2
-    import numpy as np
 
     rec = _record(tmp_path, "a.mp4", capsys)
     video = Path(str(rec["path"]))
@@ -125,12 +128,7 @@ def test_verify_json_keeps_its_keys_and_types(
     capture.release()
     assert ok
     cv2.imwrite(str(tmp_path / "a.png"), first)
-    plain = tmp_path / "plain.mp4"
-    writer = cv2.VideoWriter(str(plain), cv2.VideoWriter.fourcc(*"mp4v"), 30, (320, 240))
-    rng = np.random.default_rng(0)
-    for _ in range(30):
-        writer.write(rng.integers(0, 256, (240, 320, 3), dtype=np.uint8))
-    writer.release()
+    plain = _unmarked(tmp_path / "plain.mp4")
 
     shapes = {
         "valid": _shape(_verify(capsys, str(video))[1]),

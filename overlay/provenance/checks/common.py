@@ -12,7 +12,7 @@ on another machine.
 from __future__ import annotations
 
 import re
-from dataclasses import Field, dataclass, replace
+from dataclasses import Field, asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -76,7 +76,7 @@ class Outcome:
         return cls(False, reason, present=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"valid": self.valid, "reason": self.reason, "present": self.present}
+        return asdict(self)
 
 
 def keys_for(public_key: PathLike | bytes | None) -> tuple[dict[str, Ed25519PublicKey], str | None]:

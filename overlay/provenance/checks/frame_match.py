@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,17 +43,8 @@ class FrameMatch:
     present: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "valid": self.valid,
-            "reason": self.reason,
-            "frames": self.frames,
-            "matched": self.matched,
-            "first_index": self.first_index,
-            "last_index": self.last_index,
-            "median_distance": self.median_distance,
-            "session_id": self.session_id,
-            "present": self.present,
-        }
+        """The JSON object of ``overlay verify``."""
+        return asdict(self)
 
 
 def _logged_hashes(path: Path, records: int) -> tuple[list[int], list[int]]:

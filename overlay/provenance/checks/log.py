@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ class BrokenRecord:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"record": self.record, "byte": self.byte, "reason": self.reason}
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,19 +68,8 @@ class LogCheck:
     present: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "valid": self.valid,
-            "reason": self.reason,
-            "path": self.path,
-            "session_id": self.session_id,
-            "key_id": self.key_id,
-            "records": self.records,
-            "frames": self.frames,
-            "complete": self.complete,
-            "first_broken": self.first_broken.to_dict() if self.first_broken else None,
-            "manifest_checked": self.manifest_checked,
-            "present": self.present,
-        }
+        """The JSON object of ``overlay verify``."""
+        return asdict(self)
 
 
 def _check_record(rec: Any, seq: int, prev: str | None, key: Ed25519PublicKey | None) -> str | None:

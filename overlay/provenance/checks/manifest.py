@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -69,17 +69,10 @@ class ManifestCheck:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``overlay verify``: the ``summary`` stands for the body."""
-        return {
-            "valid": self.valid,
-            "reason": self.reason,
-            "path": self.path,
-            "session_id": self.session_id,
-            "key_id": self.key_id,
-            "status": self.status,
-            "complete": self.complete,
-            "present": self.present,
-            "summary": self.summary,
-        }
+        out = asdict(self)
+        del out["body"]
+        out["summary"] = self.summary
+        return out
 
 
 def check_manifest(path: PathLike, *, public_key: PathLike | bytes | None = None) -> ManifestCheck:

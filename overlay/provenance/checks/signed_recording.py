@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +27,7 @@ class Signer:
     time: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "issuer": self.issuer,
-            "common_name": self.common_name,
-            "alg": self.alg,
-            "time": self.time,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,22 +68,8 @@ class C2paCheck:
     present: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "valid": self.valid,
-            "reason": self.reason,
-            "path": self.path,
-            "state": self.state,
-            "untrusted": self.untrusted,
-            "session_id": self.session_id,
-            "digital_source_type": self.digital_source_type,
-            "actions": list(self.actions),
-            "aigc": self.aigc,
-            "mp4_aigc": self.mp4_aigc,
-            "signer": self.signer.to_dict() if self.signer else None,
-            "sha256": self.sha256,
-            "manifest_checked": self.manifest_checked,
-            "present": self.present,
-        }
+        """The JSON object of ``overlay verify``."""
+        return asdict(self)
 
 
 def _read_c2pa(path: Path) -> tuple[str | None, dict[str, Any] | None, list[str], str | None]:
