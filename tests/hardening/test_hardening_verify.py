@@ -17,6 +17,7 @@ from overlay.verify import (
     EXIT_FOUND,
     EXIT_NOT_FOUND,
     EXIT_PROVENANCE_FAILED,
+    PROVENANCE_SECTIONS,
     VerifyReport,
     WatermarkReport,
     exit_code,
@@ -133,6 +134,7 @@ def test_exit_code_rules() -> None:
     bad = Outcome(False, "C2PA validation failed")
     full = {"c2pa": ok, "manifest": ok, "log": ok, "watermark_session": ok, "frames": ok}
     assert exit_code(_report(**full)) == EXIT_FOUND
+    assert [name for name, _ in _report(**full).sections()] == list(PROVENANCE_SECTIONS)
     assert exit_code(_report(**full), strict=True) == EXIT_FOUND
     assert exit_code(_report(**{**full, "c2pa": absent})) == EXIT_FOUND
     assert exit_code(_report(**{**full, "c2pa": absent}), strict=True) == EXIT_PROVENANCE_FAILED
