@@ -182,7 +182,7 @@ def main() -> int:
         ) as p:
             for _ in range(60):  # past the start card, caches warm
                 p.step()
-            p.recorder = type(p.recorder)()
+            p.collector = type(p.collector)()
             t0 = time.perf_counter()
             for _ in range(n):
                 p.step()

@@ -119,7 +119,7 @@ def main() -> int:
         t0 = time.perf_counter()
         sign_recording(path, info)
         took = time.perf_counter() - t0
-        state = check_c2pa(path)["state"]
+        state = check_c2pa(path).state
         print(
             f"{f'{seconds} s 720p mp4v':>24} {path.stat().st_size / 1e6:6.1f} "
             f"{took:7.2f} {state:>8}"

@@ -34,12 +34,12 @@ from overlay.config import BannerConfig, OutputConfig
 from overlay.errors import ConfigError, FrameFormatError, OverlayError, SourceError, StampError
 from overlay.frames import BGRImage, Frame, StampedFrame
 from overlay.session import Session
-from overlay.sinks.base import FrameSink
+from overlay.sinks.base import Companion, FrameSink
 from overlay.sinks.worker import FramePool, SharedFrame, SinkWorker, queue_frames
 from overlay.slate import render_slate
 from overlay.sources.base import FrameSource, SourceMode
 from overlay.stamps import Stamp, StampChain, default_stamps
-from overlay.stats import Stats, StatsRecorder
+from overlay.stats import Stats, StatsCollector
 
 if TYPE_CHECKING:
     from overlay.faces import FaceSettings
@@ -223,13 +223,13 @@ class Pipeline(Closing):
         self._sink_names: list[str] = []
         seen: dict[str, int] = {}
         for sink in self.sinks:  # two sinks of one kind: "memory", "memory #2"
-            name = f"sink:{getattr(sink, 'spec', type(sink).__name__)}"
+            name = f"sink:{sink.spec}"
             seen[name] = seen.get(name, 0) + 1
             self._sink_names.append(f"{name} #{seen[name]}" if seen[name] > 1 else name)
-        self.recorder = StatsRecorder(now=self.clock.now)
+        self.collector = StatsCollector(now=self.clock.now)
         self._stamp_errors = 0
         self._closed = False
-        self._live = [bool(getattr(s, "live", False)) for s in self.sinks]
+        self._delivery = [s.delivery for s in self.sinks]
         self._workers: list[SinkWorker | None] = []  # while run() runs
         self._last_workers: list[SinkWorker | None] = []
         self._pool = FramePool((h, w, 3))
@@ -258,14 +258,14 @@ class Pipeline(Closing):
         except Exception as exc:
             self._source_raised(exc)
             return self._emit(None, self.clock.now())
-        self.recorder.stage("capture", (time.perf_counter() - t0) * 1e3)
+        self.collector.stage("capture", (time.perf_counter() - t0) * 1e3)
         if frame is None:
             return None
         return self._emit(frame, frame.timestamp)
 
     def _emit(self, src: Frame | None, capture_ts: float) -> StampedFrame:
         """Stamp and send one frame; ``capture_ts`` is when it left the source (latency)."""
-        rec = self.recorder
+        rec = self.collector
         clock = time.perf_counter
         t0 = clock()
         if src is not None:
@@ -321,7 +321,7 @@ class Pipeline(Closing):
             left = sum(
                 1
                 for j, s in enumerate(self.sinks)
-                if j not in self._failed and not getattr(s, "companion", False)
+                if j not in self._failed and not isinstance(s, Companion)
             )
         what = str(exc) if isinstance(exc, OverlayError) else f"{type(exc).__name__}: {exc}"
         self._tell_companions(f"{self._sink_names[i]} failed at frame {self._n}: {what}")
@@ -344,22 +344,21 @@ class Pipeline(Closing):
     def _tell_companions(self, line: str) -> None:
         """Companion sinks (the frame log) note failures for the session's record."""
         for sink in self.sinks:
-            note = getattr(sink, "note_failure", None)
-            if note is not None and getattr(sink, "companion", False):
-                note(line)
+            if isinstance(sink, Companion):
+                sink.note_failure(line)
 
     def _source_raised(self, exc: BaseException) -> None:
         """Any exception but SourceError from the source: counted, logged once a streak."""
         self.source_errors += 1
         self._tell_companions(
-            f"source {getattr(self.source, 'spec', '?')} raised {type(exc).__name__} at "
+            f"source {self.source.spec} raised {type(exc).__name__} at "
             f"frame {self._n}: {exc}; slate sent"
         )
         if self.source_failure is None:
             self.source_failure = exc
         log.error(
             "%s raised %s: %s; sending the slate and retrying",
-            getattr(self.source, "spec", "the source"),
+            self.source.spec,
             type(exc).__name__,
             exc,
         )
@@ -373,7 +372,7 @@ class Pipeline(Closing):
         if self.source_failure is not None:
             exc = self.source_failure
             lines.append(
-                f"source {getattr(self.source, 'spec', '?')} raised {type(exc).__name__}: {exc} "
+                f"source {self.source.spec} raised {type(exc).__name__}: {exc} "
                 f"({self.source_errors} times; the slate was sent meanwhile)"
             )
         return lines
@@ -406,14 +405,14 @@ class Pipeline(Closing):
             worker = workers[i] if workers else None
             failed = self._failed.get(i)
             sinks[name.removeprefix("sink:")] = {
-                "live": self._live[i],
+                "delivery": self._delivery[i],
                 "threaded": worker is not None,
                 "sent": worker.sent if worker else None,
                 "dropped": worker.dropped if worker else 0,
                 "failed": None if failed is None else str(failed) or type(failed).__name__,
             }
         return dataclasses.replace(
-            self.recorder.snapshot(), sinks=sinks, source_errors=self.source_errors
+            self.collector.snapshot(), sinks=sinks, source_errors=self.source_errors
         )
 
     def _start_workers(self, pace: bool) -> None:
@@ -423,13 +422,15 @@ class Pipeline(Closing):
             SinkWorker(
                 sink,
                 f"{name} (own thread)",
-                1 if live else capacity,
-                self.recorder.stage,
+                1 if delivery == "newest" else capacity,
+                self.collector.stage,
                 self._sink_failed,
                 block=not pace,
-                latest=live,
+                latest=delivery == "newest",
             )
-            for sink, name, live in zip(self.sinks, self._sink_names, self._live, strict=True)
+            for sink, name, delivery in zip(
+                self.sinks, self._sink_names, self._delivery, strict=True
+            )
         ]
 
     def _stop_workers(self) -> None:
@@ -445,13 +446,12 @@ class Pipeline(Closing):
         companions = {
             name.removeprefix("sink:")
             for name, sink in zip(self._sink_names, self.sinks, strict=True)
-            if getattr(sink, "companion", False)
+            if isinstance(sink, Companion)
         }
         counts = {k: v for k, v in self.stats().sinks.items() if k not in companions}
         for sink in self.sinks:
-            note = getattr(sink, "note_sinks", None)
-            if note is not None and getattr(sink, "companion", False):
-                note(counts)
+            if isinstance(sink, Companion):
+                sink.note_sinks(counts)
 
     def run(
         self,
@@ -482,7 +482,7 @@ class Pipeline(Closing):
     def _run(self, frames: int | None, seconds: float | None, pace: bool) -> Stats:
         mode = self.source.mode
         if mode is SourceMode.ON_DEMAND:
-            self.recorder.start()
+            self.collector.start()
             self._loop_on_demand(frames, seconds, pace)
             return self.stats()
         live = mode is SourceMode.LIVE
@@ -496,7 +496,7 @@ class Pipeline(Closing):
             name="overlay-capture",
             daemon=True,
         )
-        self.recorder.start()
+        self.collector.start()
         thread.start()
         try:
             self._loop(feed, ended, fatal, frames, seconds, pace)
@@ -506,7 +506,7 @@ class Pipeline(Closing):
             thread.join(timeout=5.0)
             if thread.is_alive():
                 log.warning("the capture thread did not stop within 5 s")
-            self.recorder.dropped = feed.dropped
+            self.collector.dropped = feed.dropped
         if fatal:
             raise fatal[0]
         return self.stats()
@@ -548,7 +548,7 @@ class Pipeline(Closing):
                 now = self.clock.now()
             if new is not None:
                 last, last_new = new, now
-                self.recorder.dropped = feed.dropped
+                self.collector.dropped = feed.dropped
                 self._emit(new, self._left_source(new, now, queued))
                 continue
             if ended.is_set() and (isinstance(feed, _Latest) or feed.empty()):
@@ -563,7 +563,7 @@ class Pipeline(Closing):
         queued one (its wait there is read-ahead, reported apart from the latency)."""
         if not queued:
             return frame.timestamp
-        self.recorder.stage_read_ahead((taken - frame.timestamp) * 1e3)
+        self.collector.stage_read_ahead((taken - frame.timestamp) * 1e3)
         return taken
 
     def _loop_on_demand(self, frames: int | None, seconds: float | None, pace: bool) -> None:
@@ -602,7 +602,7 @@ class Pipeline(Closing):
                     except Exception as again:
                         log.debug("retry failed: %s", again)
                 continue
-            self.recorder.stage("capture", (time.perf_counter() - t0) * 1e3)
+            self.collector.stage("capture", (time.perf_counter() - t0) * 1e3)
             if frame is None:
                 return
             self._emit(frame, self.clock.now())  # it left the source just now
@@ -661,7 +661,7 @@ class Pipeline(Closing):
             if failing:
                 log.warning("%s is back", src.spec)
                 failing = False
-            self.recorder.stage("capture", (time.perf_counter() - t0) * 1e3)
+            self.collector.stage("capture", (time.perf_counter() - t0) * 1e3)
             feed.put(frame)
 
     # -- lifecycle -------------------------------------------------------------------

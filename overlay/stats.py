@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Stats", "StatsRecorder"]
+__all__ = ["Stats", "StatsCollector"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +28,11 @@ class Stats:
             accepting it (a threaded sink accepts when the frame is queued).
         read_ahead_ms: how long frames of a queued source (file, pipe) waited in the
             read-ahead queue, (p50, p95) ms; not part of the latency.
-        sinks: per sink: ``live``, ``threaded``, ``sent`` (frames it took during the last
-            ``run()``; None outside one), ``dropped`` (frames its queue could not take, or
-            a live sink's stale frames replaced by newer ones) and ``failed`` (the error
-            that took it out, or None).
+        sinks: per sink: ``delivery`` (``newest``, ``queue`` or ``every``: see
+            :data:`overlay.sinks.base.Delivery`), ``threaded``, ``sent`` (frames it took
+            during the last ``run()``; None outside one), ``dropped`` (frames its queue
+            could not take, or a ``newest`` sink's stale frames replaced by newer ones)
+            and ``failed`` (the error that took it out, or None).
         source_errors: exceptions other than SourceError the source raised.
     """
 
@@ -104,7 +105,7 @@ class _Ring:
         return self.data[: min(self.count, self.data.size)]
 
 
-class StatsRecorder:
+class StatsCollector:
     """Collects samples from the pipeline threads; ``snapshot()`` may be called from any thread."""
 
     def __init__(self, window: int = 1024, now: Callable[[], float] = time.monotonic) -> None:

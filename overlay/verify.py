@@ -16,7 +16,7 @@ import types
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import cv2
 import numpy as np
@@ -27,6 +27,16 @@ from overlay.images import check_pixels, read_image, regular_file
 from overlay.paths import display_path
 from overlay.watermark import PUBLIC_KEY, Detector, open_session_id
 from overlay.watermark.tiles import Box, find_tiles
+
+if TYPE_CHECKING:  # the checks load cryptography: only when provenance is checked
+    from overlay.provenance.checks import (
+        C2paCheck,
+        Evidence,
+        FrameMatch,
+        LogCheck,
+        ManifestCheck,
+        Outcome,
+    )
 
 __all__ = [
     "EXIT_ERROR",
@@ -126,10 +136,11 @@ class VerifyReport:
     """Everything ``verify`` found in one file.
 
     ``manifest``, ``log`` and ``c2pa`` come from the provenance checks (each with ``valid``,
-    ``reason`` and ``present``); ``watermark_session`` says whether the watermark's session
-    id belongs to the manifest found; ``frames`` whether the video's frames match the
-    log's perceptual hashes. They are None when provenance was not checked (or, for the
-    last two, when there was nothing to compare).
+    ``reason`` and ``present``; an :class:`~overlay.provenance.checks.Outcome` when the
+    record is not there at all); ``watermark_session`` says whether the watermark's
+    session id belongs to the manifest found; ``frames`` whether the video's frames match
+    the log's perceptual hashes. They are None when provenance was not checked (or, for
+    the last two, when there was nothing to compare).
     """
 
     path: str
@@ -137,21 +148,46 @@ class VerifyReport:
     width: int
     height: int
     watermark: WatermarkReport
-    manifest: dict[str, Any] | None = None
-    log: dict[str, Any] | None = None
-    c2pa: dict[str, Any] | None = None
-    watermark_session: dict[str, Any] | None = None
-    frames: dict[str, Any] | None = None
+    manifest: ManifestCheck | Outcome | None = None
+    log: LogCheck | Outcome | None = None
+    c2pa: C2paCheck | Outcome | None = None
+    watermark_session: Outcome | None = None
+    frames: FrameMatch | None = None
 
     @property
     def found(self) -> bool:
         """An AI disclosure was found (with or without a readable payload)."""
         return self.watermark.present
 
+    def sections(self) -> list[tuple[str, Evidence | None]]:
+        """The provenance sections by name, in :data:`PROVENANCE_SECTIONS` order."""
+        return [
+            ("c2pa", self.c2pa),
+            ("manifest", self.manifest),
+            ("log", self.log),
+            ("watermark_session", self.watermark_session),
+            ("frames", self.frames),
+        ]
+
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["found"] = self.found
-        return out
+        """The JSON object ``overlay verify --json`` prints."""
+
+        def part(check: Evidence | None) -> dict[str, Any] | None:
+            return check.to_dict() if check is not None else None
+
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "width": self.width,
+            "height": self.height,
+            "watermark": asdict(self.watermark),
+            "manifest": part(self.manifest),
+            "log": part(self.log),
+            "c2pa": part(self.c2pa),
+            "watermark_session": part(self.watermark_session),
+            "frames": part(self.frames),
+            "found": self.found,
+        }
 
 
 def verify(
@@ -244,7 +280,7 @@ def _with_provenance(
     """Fill the provenance sections: C2PA, the session manifest and log, and the link."""
     if not enabled:
         return report
-    from overlay.provenance import provenance_report
+    from overlay.provenance.checks import provenance_report
 
     found = provenance_report(
         report.path if report.kind == "video" else None,
@@ -252,11 +288,11 @@ def _with_provenance(
         manifest=manifest,
         public_key=public_key,
     )
-    report.manifest = found["manifest"]
-    report.log = found["log"]
-    report.c2pa = found["c2pa"]
-    report.watermark_session = found["watermark_session"]
-    report.frames = found["frames"]
+    report.manifest = found.manifest
+    report.log = found.log
+    report.c2pa = found.c2pa
+    report.watermark_session = found.watermark_session
+    report.frames = found.frames
     return report
 
 
@@ -270,16 +306,15 @@ def provenance_failures(report: VerifyReport, *, strict: bool = False) -> list[s
     failed = []
     if strict and report.watermark.present and not report.watermark.detected:
         failed.append("watermark: present but its payload (the session id) is unreadable")
-    for name in PROVENANCE_SECTIONS:
-        part = getattr(report, name)
+    for name, part in report.sections():
         if part is None:
             if strict:
                 failed.append(f"{name}: not checked (nothing to compare)")
             continue
-        if part.get("valid"):
+        if part.valid:
             continue
-        if strict or part.get("present", True):
-            failed.append(f"{name}: {part.get('reason')}")
+        if strict or part.present:
+            failed.append(f"{name}: {part.reason}")
     return failed
 
 

@@ -16,7 +16,7 @@ from overlay.cli import main
 from overlay.frames import BGRImage, StampedFrame
 from overlay.pipeline import Pipeline
 from overlay.session import Session
-from overlay.sinks.base import BaseSink
+from overlay.sinks.base import BaseSink, Delivery
 from overlay.sinks.memory import MemorySink
 from overlay.sources.base import BaseSource, SourceMode
 from overlay.sources.synthetic import SyntheticSource
@@ -25,12 +25,12 @@ SIZE = (320, 180)
 
 
 class Faulty(BaseSink):
-    """Raises at frame ``at`` (once); ``live`` picks the pipeline thread or its own."""
+    """Raises at frame ``at`` (once); delivered the newest frame or through a queue."""
 
-    def __init__(self, at: int, live: bool) -> None:
+    def __init__(self, at: int, delivery: Delivery) -> None:
         super().__init__(SIZE)
-        self.at, self.live, self.got = at, live, 0
-        self.spec = f"faulty-{'live' if live else 'threaded'}"
+        self.at, self.delivery, self.got = at, delivery, 0
+        self.spec = f"faulty-{delivery}"
 
     def _send(self, frame: StampedFrame) -> None:
         if frame.index == self.at:
@@ -53,10 +53,12 @@ class Slow(BaseSink):
         self.got += 1
 
 
-@pytest.mark.parametrize("live", [True, False], ids=["live sink raises", "threaded sink raises"])
-def test_a_sink_that_raises_is_left_out_and_the_others_go_on(live: bool) -> None:
+@pytest.mark.parametrize(
+    "delivery", ["newest", "queue"], ids=["newest-frame sink raises", "queued sink raises"]
+)
+def test_a_sink_that_raises_is_left_out_and_the_others_go_on(delivery: Delivery) -> None:
     session = Session(size=SIZE, fps=30)
-    faulty, memory = Faulty(5, live), MemorySink(SIZE)
+    faulty, memory = Faulty(5, delivery), MemorySink(SIZE)
     with Pipeline(SyntheticSource(SIZE, 30), [faulty, memory], session=session) as p:
         p.run(frames=40, pace=False)
         stats = p.stats()
@@ -67,7 +69,7 @@ def test_a_sink_that_raises_is_left_out_and_the_others_go_on(live: bool) -> None
     assert "injected" in str(stats.sinks[faulty.spec]["failed"])
     assert stats.sinks["memory"]["failed"] is None
     # the twin: a sink that never reaches its fault leaves no failure
-    healthy = Faulty(10_000, live)
+    healthy = Faulty(10_000, delivery)
     with Pipeline(SyntheticSource(SIZE, 30), [healthy], session=session) as p:
         p.run(frames=10, pace=False)
     assert p.failures() == [] and healthy.got == 10
@@ -80,19 +82,19 @@ def test_a_failed_live_output_leaves_the_recording_whole(tmp_path: Path) -> None
     from overlay.sinks.file import FileSink
 
     session = Session(size=SIZE, fps=30)
-    camera, recording = Faulty(3, True), FileSink(tmp_path / "x.mp4", SIZE, 30)
+    camera, recording = Faulty(3, "newest"), FileSink(tmp_path / "x.mp4", SIZE, 30)
     with Pipeline(SyntheticSource(SIZE, 30), [camera, recording], session=session) as p:
         p.run(frames=30, pace=False)  # unpaced: the recording is waited for, never drops
     assert recording.frames == 30 and recording.dropped == 0 and camera.got == 3
     with av.open(str(tmp_path / "x.mp4")) as c:
         assert sum(1 for _ in c.decode(video=0)) == 30
     (line,) = p.failures()
-    assert "faulty-live" in line
+    assert "faulty-newest" in line
 
 
 def test_step_isolates_sinks_too() -> None:
     session = Session(size=SIZE, fps=30)
-    faulty, memory = Faulty(2, True), MemorySink(SIZE)
+    faulty, memory = Faulty(2, "newest"), MemorySink(SIZE)
     with Pipeline(SyntheticSource(SIZE, 30), [faulty, memory], session=session) as p:
         for _ in range(6):
             p.step()
@@ -101,7 +103,7 @@ def test_step_isolates_sinks_too() -> None:
 
 def test_when_every_sink_failed_the_run_stops() -> None:
     session = Session(size=SIZE, fps=30)
-    faulty = Faulty(3, True)
+    faulty = Faulty(3, "newest")
     with Pipeline(SyntheticSource(SIZE, 30), [faulty], session=session) as p:
         p.run(frames=1000, pace=False)
     # the sink runs on its own thread: the frames in flight when it raised (its mailbox,
@@ -110,13 +112,13 @@ def test_when_every_sink_failed_the_run_stops() -> None:
     assert len(p.failures()) == 1
 
 
-@pytest.mark.parametrize("live", [False, True], ids=["slow recording", "slow live sink"])
-def test_a_slow_sink_does_not_slow_the_others(live: bool) -> None:
+@pytest.mark.parametrize("delivery", ["queue", "newest"], ids=["slow recording", "slow live sink"])
+def test_a_slow_sink_does_not_slow_the_others(delivery: Delivery) -> None:
     """A sink taking 200 ms a frame (5 fps) next to a live sink in a paced 30 fps run; a
     slow live sink (a stuck virtual camera) is as isolated as a slow recording."""
     session = Session(size=SIZE, fps=30)
     slow, memory = Slow(), MemorySink(SIZE)
-    slow.live = live
+    slow.delivery = delivery
     with Pipeline(SyntheticSource(SIZE, 30), [slow, memory], session=session) as p:
         p.run(frames=90, pace=True)
         stats = p.stats()
@@ -138,7 +140,7 @@ def test_a_slow_sink_does_not_slow_the_others(live: bool) -> None:
     assert stats.latency_ms[1] < slow_ms / 2
     # the twin: without threads (step(), one frame at a time) the slow sink sets the pace
     crawling = Slow()
-    crawling.live = live
+    crawling.delivery = delivery
     with Pipeline(SyntheticSource(SIZE, 30), [crawling, MemorySink(SIZE)], session=session) as p:
         for _ in range(3):
             p.step()
@@ -211,7 +213,7 @@ def test_cli_exit_code_says_the_source_raised(capsys: pytest.CaptureFixture[str]
     # the session's signed record says it too
     from overlay.provenance import check_session
 
-    body = check_session(info["session_id"])["manifest"]["body"]
+    body = check_session(info["session_id"]).manifest.body
     assert len(body["failures"]) == 3 and "injected generator bug" in body["failures"][0]
 
 
@@ -321,14 +323,14 @@ def test_the_manifest_counts_what_each_output_missed() -> None:
         output=OutputConfig(SIZE, 30),
     )
     slow = Slow()
-    slow.live = True
+    slow.delivery = "newest"
     with open_session(settings, extra_sinks=[slow]) as opened:
         opened.pipeline.run(frames=30, pace=True)
         session = opened.session.id
-    body = check_session(session)["manifest"]["body"]
+    body = check_session(session).manifest.body
     counts = body["sink_counts"]
     assert "provenance" not in counts  # the log itself is not an output
-    assert counts["slow"]["live"] is True and counts["null"]["live"] is True
+    assert counts["slow"]["delivery"] == counts["null"]["delivery"] == "newest"
     assert counts["slow"]["dropped"] > 0
     assert counts["slow"]["sent"] + counts["slow"]["dropped"] == 30
     # the twin: the fast output next to it missed (nearly) nothing, all of it counted

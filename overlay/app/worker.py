@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from overlay.app.preview import LatestFrameSink
+from overlay.app.handoff import LatestFrameSink
 from overlay.app.qt import QtCore
 from overlay.errors import OverlayError, SinkError
 from overlay.pipeline import Pipeline

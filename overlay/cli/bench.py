@@ -68,7 +68,7 @@ def bench(
     with Pipeline(source, [sink], session=session, banner=banner, stamps=stamps) as pipeline:
         for _ in range(min(30, frames)):  # warm-up: caches, first-touch page faults
             pipeline.step()
-        pipeline.recorder = type(pipeline.recorder)()
+        pipeline.collector = type(pipeline.collector)()
         t0 = time.perf_counter()
         for _ in range(frames):
             pipeline.step()

@@ -20,6 +20,15 @@ from overlay.errors import OverlayError
 
 __all__ = ["add_parser", "run"]
 
+#: How the text report names each provenance section.
+_LABELS = {
+    "c2pa": "C2PA",
+    "manifest": "session manifest",
+    "log": "frame log",
+    "watermark_session": "watermark session in manifest",
+    "frames": "frames against the log",
+}
+
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
@@ -107,18 +116,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_summary(report))
     if not args.json:
-        for name, part in (
-            ("C2PA", report.c2pa),
-            ("session manifest", report.manifest),
-            ("frame log", report.log),
-            ("watermark session in manifest", report.watermark_session),
-            ("frames against the log", report.frames),
-        ):
+        for name, part in report.sections():
             if part is not None:
-                state = "valid" if part.get("valid") else f"not valid: {part.get('reason')}"
-                if not part.get("valid") and not part.get("present", True):
-                    state = f"absent: {part.get('reason')}"
-                print(f"  {name}: {state}")
+                state = "valid" if part.valid else f"not valid: {part.reason}"
+                if not part.valid and not part.present:
+                    state = f"absent: {part.reason}"
+                print(f"  {_LABELS[name]}: {state}")
     code = exit_code(report, strict=args.strict)
     if report.found and code != 0:
         failed = provenance_failures(report, strict=args.strict)

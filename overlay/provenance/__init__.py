@@ -12,6 +12,14 @@ where::
 from __future__ import annotations
 
 from overlay.provenance.checks import (
+    BrokenRecord,
+    C2paCheck,
+    FrameMatch,
+    LogCheck,
+    ManifestCheck,
+    Outcome,
+    ProvenanceReport,
+    SessionCheck,
     check_c2pa,
     check_log,
     check_manifest,
@@ -23,6 +31,14 @@ from overlay.provenance.checks import (
 )
 
 __all__ = [
+    "BrokenRecord",
+    "C2paCheck",
+    "FrameMatch",
+    "LogCheck",
+    "ManifestCheck",
+    "Outcome",
+    "ProvenanceReport",
+    "SessionCheck",
     "check_c2pa",
     "check_log",
     "check_manifest",

@@ -2,8 +2,9 @@
 
 A session writes ``<id>-<start>.manifest.json`` and ``<id>-<start>.log.jsonl`` side by
 side (``<start>`` is its UTC start, ``20261130T061500Z``). The recorder names them with
-:meth:`SessionPaths.new`; the checks find them with :func:`find_session_paths` and go
-from one to the other with :meth:`SessionPaths.of`.
+:meth:`SessionPaths.new`; the checks find them with :func:`find_session` (or every
+session of an id with :func:`find_session_paths`) and go from one to the other with
+:func:`sibling`.
 """
 
 from __future__ import annotations
@@ -12,14 +13,26 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from overlay import paths
 
-__all__ = ["LOG_SUFFIX", "MANIFEST_SUFFIX", "SessionPaths", "find_session_paths", "sessions_dir"]
+__all__ = [
+    "LOG_SUFFIX",
+    "MANIFEST_SUFFIX",
+    "SID",
+    "SessionFiles",
+    "SessionPaths",
+    "find_session",
+    "find_session_paths",
+    "sessions_dir",
+    "sibling",
+]
 
 MANIFEST_SUFFIX = ".manifest.json"
 LOG_SUFFIX = ".log.jsonl"
-_SID = re.compile(r"^[0-9a-f]{8}$")
+#: A session id: 8 lower-case hex digits.
+SID = re.compile(r"^[0-9a-f]{8}$")
 
 
 def sessions_dir() -> Path:
@@ -69,10 +82,39 @@ def find_session_paths(session_id: str) -> list[SessionPaths]:
     An id that is not 8 hex digits, or an unreadable folder, finds none.
     """
     sid = session_id.strip().lower()
-    if not _SID.match(sid):
+    if not SID.match(sid):
         return []
     try:
         found = sorted(sessions_dir().glob(f"{sid}-*{MANIFEST_SUFFIX}"))
     except OSError:
         return []
     return [SessionPaths.of(p) for p in found]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFiles:
+    """A session's files in the data folder."""
+
+    session_id: str
+    manifest: Path
+    log: Path | None
+
+
+def find_session(session_id: str) -> SessionFiles | None:
+    """The manifest and log of ``session_id`` in ``data_dir()/sessions`` (newest if several)."""
+    found = find_session_paths(session_id)
+    if not found:
+        return None
+    newest = found[-1]
+    log_path = newest.log if newest.log.exists() else None
+    return SessionFiles(session_id.strip().lower(), newest.manifest, log_path)
+
+
+def sibling(path: Path, kind: Literal["manifest", "log"]) -> Path | None:
+    """The session file of ``kind`` ("manifest" or "log") beside ``path``, if it exists."""
+    try:
+        pair = SessionPaths.of(path)
+    except ValueError:
+        return None
+    other = pair.manifest if kind == "manifest" else pair.log
+    return other if other != path and other.exists() else None

@@ -236,8 +236,8 @@ class SessionRecorder:
             if len(self._failures) < 100:
                 self._failures.append(line)
 
-    def note_sinks(self, counts: dict[str, dict[str, object]]) -> None:
-        """Per output (sink): live or not, frames sent, frames dropped, the failure if any;
+    def note_sinks(self, counts: dict[str, dict[str, Any]]) -> None:
+        """Per output (sink): its delivery, frames sent, frames dropped, the failure if any;
         the final manifest keeps the last report (under ``sink_counts``)."""
         with self._lock:
             self._body["sink_counts"] = {k: dict(v) for k, v in counts.items()}
@@ -295,8 +295,7 @@ class ProvenanceSink(BaseSink):
     """
 
     scope = "local"
-    overflow = "block"
-    companion = True  # logs what the outputs get; not an output of its own
+    delivery = "every"  # a Companion: logs what the outputs get; not an output of its own
 
     def __init__(self, recorder: SessionRecorder) -> None:
         super().__init__(recorder.session.size)
@@ -310,7 +309,7 @@ class ProvenanceSink(BaseSink):
         """A part of the session failed (a sink, the source); listed in the manifest."""
         self.recorder.note_failure(line)
 
-    def note_sinks(self, counts: dict[str, dict[str, object]]) -> None:
+    def note_sinks(self, counts: dict[str, dict[str, Any]]) -> None:
         """What each output got and missed (sent, dropped, failed); kept in the manifest."""
         self.recorder.note_sinks(counts)
 

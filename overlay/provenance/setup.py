@@ -61,7 +61,7 @@ def plan(
         ConfigError: unknown declaration/type, unreadable likeness image.
         ConsentError: consent needed and no valid record (or no likeness named).
     """
-    origin = str(getattr(source, "origin", "media"))
+    origin = source.origin
     name = re.split(r"[: ]", source_spec.strip(), maxsplit=1)[0].lower()
     disclosure = decide(
         origin=origin,
@@ -121,12 +121,12 @@ def start(
         source_origin=the_plan.origin,
         disclosure=the_plan.disclosure,
         banner=banner,
-        sinks=[str(getattr(s, "spec", type(s).__name__)) for s in sinks],
+        sinks=[s.spec for s in sinks],
         consent=the_plan.consent,
         likeness_sha256=the_plan.likeness_sha256,
         operator_policy=policy.summary() if policy is not None else None,
         # exact digests prove something only where someone can hold the exact frames
-        exact_digests=any(getattr(s, "lossless", False) for s in sinks),
+        exact_digests=any(s.lossless for s in sinks),
     )
     recorder.start()
     for sink in sinks:

@@ -141,6 +141,8 @@ class FileSink(BaseSink):
     ) -> None:
         super().__init__(size)
         self.path = checked_path(path, "recording")  # OpenCV crashes on a non-UTF-8 name
+        #: FFV1 ``.mkv``: the decoded frames are the exact stamped bytes.
+        self.lossless = self.path.suffix.lower() == ".mkv"
         self.spec = f"file {self.path}"
         self.finalizers = list(finalizers or [])
         self.size, self.fps, self.quality = size, fps, check_quality(quality)
@@ -179,11 +181,6 @@ class FileSink(BaseSink):
         self._check_space(start=True)
         self._next_space_check = time.monotonic() + 10.0
         self._encoder: Encoder | None = None
-
-    @property
-    def lossless(self) -> bool:
-        """FFV1 ``.mkv``: the decoded frames are the exact stamped bytes."""
-        return self.path.suffix.lower() == ".mkv"
 
     @classmethod
     def from_spec(cls, arg: str | None, options: SinkOptions) -> FileSink:

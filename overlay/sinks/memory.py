@@ -17,7 +17,7 @@ class NullSink(BaseSink):
 
     spec = "null"
     scope = "local"
-    live = True
+    delivery = "newest"
 
     def __init__(self, size: tuple[int, int] | None = None) -> None:
         super().__init__(size)
@@ -41,7 +41,7 @@ class MemorySink(BaseSink):
 
     spec = "memory"
     scope = "local"
-    live = True
+    delivery = "newest"
     lossless = True
 
     def __init__(self, size: tuple[int, int] | None = None, limit: int | None = None) -> None:

@@ -31,7 +31,7 @@ class PipeSink(BaseSink):
 
     spec = "pipe"
     scope = "live"  # to a stream (RTMP/SRT/WHIP) or another program, as it happens
-    live = True  # the exact frames a virtual camera would get, at the same moment
+    delivery = "newest"  # the exact frames a virtual camera would get, at the same moment
     lossless = True  # the reader holds the exact stamped bytes
 
     def __init__(self, size: tuple[int, int], fd: int | None = None) -> None:

@@ -82,7 +82,7 @@ class PreviewSink(BaseSink):
 
     spec = "preview"
     scope = "local"
-    live = True
+    delivery = "newest"
 
     def __init__(
         self, size: tuple[int, int], mirror: bool = False, title: str = "overlay preview"

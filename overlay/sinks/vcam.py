@@ -33,7 +33,7 @@ class VirtualCameraSink(BaseSink):
     """
 
     scope = "live"
-    live = True
+    delivery = "newest"
 
     def __init__(
         self,

@@ -4,15 +4,15 @@ During ``Pipeline.run()`` every sink gets a :class:`SinkWorker`: a thread and a 
 pipeline copies each stamped frame once into a pooled buffer (:class:`SharedFrame`) and
 offers it to every worker; the buffer returns to the pool when the last worker is done.
 
-- A sink that is not ``live`` (recordings, the frame log, any sink of the caller's) has a
-  bounded queue of up to two seconds. When it is full the frame is dropped (counted, and
-  told to the sink via ``note_dropped(index)``) or, for sinks that must see every frame
-  (``overflow = "block"``: the frame log), the pipeline waits.
-- A ``live`` sink (a virtual camera, a preview) has a one-frame mailbox: its thread sends
-  the newest frame as soon as it is offered, so the live output gets each frame at once;
+- A ``queue`` sink (recordings, any sink of the caller's) has a bounded queue of up to
+  two seconds. When it is full the frame is dropped (counted, and told to a
+  :class:`~overlay.sinks.base.DropListener`); an ``every`` sink (one that must see every
+  frame: the frame log) makes the pipeline wait instead.
+- A ``newest`` sink (a virtual camera, a preview) has a one-frame mailbox: its thread
+  sends the newest frame as soon as it is offered, so the output gets each frame at once;
   a frame still waiting when the next one arrives is stale and is replaced (counted as
-  dropped). A live sink that takes longer than a frame period shows fewer frames; no other
-  sink waits for it.
+  dropped). A ``newest`` sink that takes longer than a frame period shows fewer frames; no
+  other sink waits for it.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from collections.abc import Callable
 import numpy as np
 
 from overlay.frames import BGRImage, StampedFrame
-from overlay.sinks.base import FrameSink
+from overlay.sinks.base import DropListener, FrameSink
 
 __all__ = ["FramePool", "SharedFrame", "SinkWorker", "queue_frames"]
 
@@ -111,8 +111,8 @@ class SinkWorker:
         record: called with (stage name, ms) for each frame sent.
         on_error: called once, from the worker thread, when the sink raises.
         block: never drop: a full queue makes ``offer`` wait (unpaced runs, where no one
-            waits for the output, and sinks with ``overflow = "block"``).
-        latest: a live sink's mailbox: a full queue gives up its oldest frame (stale,
+            waits for the output, and sinks whose ``delivery`` is ``every``).
+        latest: a ``newest`` sink's mailbox: a full queue gives up its oldest frame (stale,
             counted as dropped) for the new one, so the sink always gets the newest frame.
     """
 
@@ -130,7 +130,7 @@ class SinkWorker:
         self.sink = sink
         self.name = name
         self.capacity = max(1, capacity)
-        self.block = block or getattr(sink, "overflow", "drop") == "block"
+        self.block = block or sink.delivery == "every"
         self.latest = latest
         self.dropped = 0
         self.sent = 0
@@ -169,9 +169,8 @@ class SinkWorker:
                 self._cond.notify_all()
                 return True
         self.dropped += 1
-        note = getattr(self.sink, "note_dropped", None)
-        if note is not None:
-            note(lost.frame.index)
+        if isinstance(self.sink, DropListener):
+            self.sink.note_dropped(lost.frame.index)
         if stale is not None:
             stale.release()
             return True

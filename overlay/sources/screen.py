@@ -1,7 +1,7 @@
 """Screen capture: a whole monitor, a rectangle of the screen, or one window.
 
 ``screen[:N]``, ``region:X,Y,W,H`` and ``window:TITLE`` take the output of tools that
-have no virtual camera (face-swap and avatar previews), so their origin is ``generator``.
+have no virtual camera (face-swap and avatar output windows), so their origin is ``generator``.
 They are live and restartable: the pipeline keeps the newest frame, and when a window
 goes away (read raises SourceError) it sends the slate and reopens the source every
 second, which finds the window again when it is back.

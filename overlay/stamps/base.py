@@ -11,7 +11,7 @@ from overlay.errors import StampError
 from overlay.frames import _SEAL, Frame, StampedFrame
 from overlay.session import Session
 
-__all__ = ["Closable", "Stamp", "StampChain", "close_stamps"]
+__all__ = ["Closable", "HidesSource", "Stamp", "StampChain", "close_stamps"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,15 @@ class Closable(Protocol):
     def close(self) -> None:
         """Release it. Idempotent."""
         ...
+
+
+@runtime_checkable
+class HidesSource(Protocol):
+    """A stamp that can hide the source (the consent guard, once consent lapsed): while it
+    does, every frame is sealed as a slate."""
+
+    @property
+    def hides_source(self) -> bool: ...
 
 
 def close_stamps(stamps: Iterable[Stamp]) -> list[Exception]:
@@ -73,6 +82,7 @@ class StampChain:
         self.stamps = tuple(stamps)
         #: Milliseconds each stamp took on the last frame, in chain order.
         self.last_ms = [0.0] * len(self.stamps)
+        self._hiders = [s for s in self.stamps if isinstance(s, HidesSource)]
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -96,7 +106,7 @@ class StampChain:
             self.last_ms[i] = (clock() - t0) * 1e3
         # A stamp that hides the source (the consent guard once consent lapsed) makes
         # every frame a slate.
-        slate = any(getattr(s, "hides_source", False) for s in self.stamps)
+        slate = any(s.hides_source for s in self._hiders)
         return StampedFrame(frame, self.session.id, slate=slate, seal=_SEAL)
 
     def close(self) -> list[Exception]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from overlay.app.preview import LatestFrameSink
+from overlay.app.handoff import LatestFrameSink
 from overlay.app.qt import clean_cv2_qt_env
 from overlay.app.settings import AppSettings, load_settings, save_settings, settings_path
 from overlay.app.sources import choice_for_spec, source_choices

@@ -12,10 +12,12 @@ import cv2
 import pytest
 
 from overlay.cli import main
+from overlay.provenance.checks import Outcome
 from overlay.verify import (
     EXIT_FOUND,
     EXIT_NOT_FOUND,
     EXIT_PROVENANCE_FAILED,
+    PROVENANCE_SECTIONS,
     VerifyReport,
     WatermarkReport,
     exit_code,
@@ -121,17 +123,18 @@ def test_frames_are_matched_against_the_log(
     assert "frames match the log" in report["frames"]["reason"]
 
 
-def _report(**parts: dict | None) -> VerifyReport:  # type: ignore[type-arg]
+def _report(**parts: Outcome | None) -> VerifyReport:
     wm = WatermarkReport(state="payload", detected=True, present=True)
     return VerifyReport("x.png", "image", 64, 64, wm, **parts)  # type: ignore[arg-type]
 
 
 def test_exit_code_rules() -> None:
-    ok = {"valid": True, "reason": None, "present": True}
-    absent = {"valid": False, "reason": "no C2PA manifest in the file", "present": False}
-    bad = {"valid": False, "reason": "C2PA validation failed", "present": True}
+    ok = Outcome(True, None)
+    absent = Outcome.missing("no C2PA manifest in the file")
+    bad = Outcome(False, "C2PA validation failed")
     full = {"c2pa": ok, "manifest": ok, "log": ok, "watermark_session": ok, "frames": ok}
     assert exit_code(_report(**full)) == EXIT_FOUND
+    assert [name for name, _ in _report(**full).sections()] == list(PROVENANCE_SECTIONS)
     assert exit_code(_report(**full), strict=True) == EXIT_FOUND
     assert exit_code(_report(**{**full, "c2pa": absent})) == EXIT_FOUND
     assert exit_code(_report(**{**full, "c2pa": absent}), strict=True) == EXIT_PROVENANCE_FAILED

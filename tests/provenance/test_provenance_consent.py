@@ -92,7 +92,7 @@ def test_likeness_with_consent_starts_and_is_recorded(
         "--json",
     )
     assert code == 0, err
-    body = check_manifest(json.loads(out)["manifest"])["body"]
+    body = check_manifest(json.loads(out)["manifest"]).body
     assert body["consent"]["id"] == record.id and body["consent"]["subject"] == "Ann Example"
     assert body["likeness_sha256"] == record.likeness_sha256
     assert body["declared"] == "avatar"
@@ -301,7 +301,7 @@ def test_face_swap_file_needs_consent(tmp_path: Path, face: Path, form: Path) ->
     consent.add_consent(subject="Flo", likeness=face, expires=_future(), evidence=form)
     code, out, err = _run(*base, "--likeness", str(face), "--json")
     assert code == 0, err
-    body = check_manifest(json.loads(out)["manifest"])["body"]
+    body = check_manifest(json.loads(out)["manifest"]).body
     assert body["digital_source_type"].endswith("/compositeWithTrainedAlgorithmicMedia")
     assert body["source"]["origin"] == "media" and body["declared"] == "face-swap"
     # the same file without the declaration needs nothing

@@ -81,7 +81,7 @@ def test_rotate_keeps_old_public_keys_for_old_sessions(overlay_dirs: dict[str, P
             old,
         )
     )
-    assert check_manifest(manifest)["valid"]
+    assert check_manifest(manifest).valid
     previous, new = keys.rotate()
     assert previous == old.key_id and new.key_id != old.key_id
     folder = overlay_dirs["config"] / "keys"
@@ -89,11 +89,11 @@ def test_rotate_keeps_old_public_keys_for_old_sessions(overlay_dirs: dict[str, P
     assert (folder / f"{old.key_id}.pub").exists()
     assert keys.load_signing_key().key_id == new.key_id
     assert set(keys.public_keys()) == {old.key_id, new.key_id}
-    assert check_manifest(manifest)["valid"]  # old session still verifies
+    assert check_manifest(manifest).valid  # old session still verifies
     # ... but not once the old public key is gone too (the negative twin)
     (folder / f"{old.key_id}.pub").unlink()
     result = check_manifest(manifest)
-    assert not result["valid"] and old.key_id in result["reason"]
+    assert not result.valid and old.key_id in result.reason
 
 
 def test_cli_show_export_rotate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

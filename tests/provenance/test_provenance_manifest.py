@@ -10,7 +10,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from overlay.config import BannerConfig
 from overlay.provenance import keys
 from overlay.provenance.canonical import canonical_json, parse_canonical
-from overlay.provenance.checks import check_manifest, check_watermark_session, find_session
+from overlay.provenance.checks import (
+    check_manifest,
+    check_watermark_session,
+    find_session,
+    provenance_report,
+)
 from overlay.provenance.policy import decide
 from overlay.provenance.recorder import SessionRecorder
 from overlay.provenance.signed import InvalidDocumentError, open_document, seal_document
@@ -48,11 +53,11 @@ def test_manifest_written_at_start_and_finalised() -> None:
     rec = _recorder()
     rec.start()
     running = check_manifest(rec.manifest_path)
-    assert running["valid"] and running["status"] == "running" and not running["complete"]
+    assert running.valid and running.status == "running" and not running.complete
     rec.finish()
     done = check_manifest(rec.manifest_path)
-    assert done["valid"] and done["complete"] and done["session_id"] == rec.session.id
-    body = done["body"]
+    assert done.valid and done.complete and done.session_id == rec.session.id
+    body = done.body
     assert body["AIGC"]["ProduceID"] == rec.session.id and body["AIGC"]["Label"] == "1"
     assert set(body["AIGC"]) == {
         "Label",
@@ -77,7 +82,7 @@ def test_every_flipped_byte_of_a_manifest_is_detected() -> None:
     rec.start()
     rec.finish()
     data = rec.manifest_path.read_bytes()
-    assert check_manifest(rec.manifest_path)["valid"]
+    assert check_manifest(rec.manifest_path).valid
     tampered = rec.manifest_path.with_name("t.json")
     undetected = []
     for i in range(len(data)):
@@ -86,32 +91,32 @@ def test_every_flipped_byte_of_a_manifest_is_detected() -> None:
             changed[i] ^= flip
             tampered.write_bytes(bytes(changed))
             result = check_manifest(tampered)
-            if result["valid"] or not result["reason"]:
+            if result.valid or not result.reason:
                 undetected.append((i, flip))
     assert undetected == [], f"{len(undetected)} of {2 * len(data)} changes not detected"
 
 
 def test_manifest_missing_truncated_and_foreign(tmp_path: Path) -> None:
     missing = check_manifest(tmp_path / "nope.json")
-    assert not missing["valid"] and "not found" in missing["reason"]
+    assert not missing.valid and "not found" in missing.reason
     rec = _recorder()
     rec.start()
     data = rec.manifest_path.read_bytes()
     cut = tmp_path / "cut.json"
     cut.write_bytes(data[: len(data) // 2])
-    assert not check_manifest(cut)["valid"]
+    assert not check_manifest(cut).valid
     # the same content signed by another installation's key
     foreign = keys.SigningKey("f" * 16, Ed25519PrivateKey.generate())
     other = tmp_path / "foreign.json"
     other.write_bytes(seal_document(rec.body, foreign))
     result = check_manifest(other)
-    assert not result["valid"] and "does not know" in result["reason"]
+    assert not result.valid and "does not know" in result.reason
     # ... and a key id that claims to be ours but is not
     mine = keys.load_signing_key()
     forged = keys.SigningKey(mine.key_id, Ed25519PrivateKey.generate())
     other.write_bytes(seal_document(rec.body, forged))
     result = check_manifest(other)
-    assert not result["valid"] and "signature does not match" in result["reason"]
+    assert not result.valid and "signature does not match" in result.reason
 
 
 def test_exported_public_key_verifies_on_another_machine(
@@ -121,13 +126,19 @@ def test_exported_public_key_verifies_on_another_machine(
     rec.start()
     pem = keys.public_key_pem(rec.key.public)
     monkeypatch.setenv("OVERLAY_CONFIG_DIR", str(tmp_path / "elsewhere"))
-    assert not check_manifest(rec.manifest_path)["valid"]
+    assert not check_manifest(rec.manifest_path).valid
     pub = tmp_path / "pub.pem"
     pub.write_bytes(pem)
-    assert check_manifest(rec.manifest_path, public_key=pub)["valid"]
+    assert check_manifest(rec.manifest_path, public_key=pub).valid
+    # verify ties the watermark's session to it with that key, and without it does not
+    sid, path = rec.session.id, rec.manifest_path
+    found = provenance_report(None, session_id=sid, manifest=path, public_key=pub)
+    assert found.watermark_session is not None and found.watermark_session.valid
+    alone = provenance_report(None, session_id=sid, manifest=path)
+    assert alone.watermark_session is not None and not alone.watermark_session.valid
     pub.write_bytes(b"not a key")
     bad = check_manifest(rec.manifest_path, public_key=pub)
-    assert not bad["valid"] and "public key" in bad["reason"]
+    assert not bad.valid and "public key" in bad.reason
 
 
 def test_open_document_names_the_key() -> None:
@@ -142,11 +153,11 @@ def test_open_document_names_the_key() -> None:
 def test_watermark_session_belongs_to_manifest() -> None:
     rec = _recorder()
     rec.start()
-    assert check_watermark_session(rec.session.id, rec.manifest_path)["valid"]
+    assert check_watermark_session(rec.session.id, rec.manifest_path).valid
     other = "0" * 8 if rec.session.id != "0" * 8 else "1" * 8
     wrong = check_watermark_session(other, rec.manifest_path)
-    assert not wrong["valid"] and other in wrong["reason"]
-    assert not check_watermark_session(None, rec.manifest_path)["valid"]
+    assert not wrong.valid and other in wrong.reason
+    assert not check_watermark_session(None, rec.manifest_path).valid
 
 
 def test_watermark_key_id_is_recorded_once_the_key_exists(overlay_dirs: dict[str, Path]) -> None:
@@ -158,7 +169,7 @@ def test_watermark_key_id_is_recorded_once_the_key_exists(overlay_dirs: dict[str
     key = b"k" * 32
     (overlay_dirs["config"] / "watermark.key").write_bytes(key)
     rec.finish()
-    body = check_manifest(rec.manifest_path)["body"]
+    body = check_manifest(rec.manifest_path).body
     assert body["watermark"]["key_id"] == hashlib.sha256(key).hexdigest()[:16]
     text = rec.manifest_path.read_text()
     assert key.hex() not in text and key.decode() not in text  # the key itself is not recorded

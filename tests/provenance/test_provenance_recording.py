@@ -69,13 +69,13 @@ def test_run_makes_a_signed_recording_tied_to_manifest_and_log(
     assert read_mp4_aigc(out) == labels[AIGC_ASSERTION]["AIGC"]
     # one session id across recording, manifest and log
     rec = check_c2pa(out)
-    assert rec["valid"], rec["reason"]
-    assert rec["manifest_checked"] and rec["untrusted"] and rec["session_id"] == sid
+    assert rec.valid, rec.reason
+    assert rec.manifest_checked and rec.untrusted and rec.session_id == sid
     session = check_session(sid)
-    assert session["manifest"]["valid"] and session["manifest"]["complete"]
-    assert session["log"]["valid"] and session["log"]["frames"] == 40
-    assert session["manifest"]["body"]["recordings"][0]["file"] == "x.mp4"
-    assert session["log"]["session_id"] == sid == session["manifest"]["session_id"]
+    assert session.manifest.valid and session.manifest.complete
+    assert session.log.valid and session.log.frames == 40
+    assert session.manifest.body["recordings"][0]["file"] == "x.mp4"
+    assert session.log.session_id == sid == session.manifest.session_id
     # nothing provenance wrote is readable by group or others
     config, data = Path(os.environ["OVERLAY_CONFIG_DIR"]), Path(os.environ["OVERLAY_DATA_DIR"])
     for path in [*config.rglob("*.key"), *(data / "sessions").iterdir()]:
@@ -93,13 +93,13 @@ def test_unsigned_and_missing_recordings_are_results(tmp_path: Path) -> None:
         writer.write(np.zeros((24, 32, 3), np.uint8))
     writer.release()
     result = check_c2pa(plain)
-    assert not result["valid"] and "no C2PA manifest" in result["reason"]
+    assert not result.valid and "no C2PA manifest" in result.reason
     assert read_mp4_aigc(plain) is None
     missing = check_c2pa(tmp_path / "gone.mp4")
-    assert not missing["valid"] and "not found" in missing["reason"]
+    assert not missing.valid and "not found" in missing.reason
     junk = tmp_path / "junk.mp4"
     junk.write_bytes(b"\x00\x01garbage" * 10)
-    assert not check_c2pa(junk)["valid"]
+    assert not check_c2pa(junk).valid
 
 
 def test_flipped_bytes_of_a_signed_recording_are_detected(
@@ -110,7 +110,7 @@ def test_flipped_bytes_of_a_signed_recording_are_detected(
     info = _run(tmp_path, capsys, "--frames", "4", "--size", "160x120")
     path = tmp_path / "x.mp4"
     data = path.read_bytes()
-    assert check_c2pa(path)["valid"]
+    assert check_c2pa(path).valid
     boxes = _boxes(data)
     assert {b"ftyp", b"uuid", b"mdat", b"moov"} <= set(boxes), boxes.keys()
     positions: set[int] = set()
@@ -125,7 +125,7 @@ def test_flipped_bytes_of_a_signed_recording_are_detected(
         changed[i] ^= 0x01
         tampered.write_bytes(bytes(changed))
         result = check_c2pa(tampered, info["manifest"])
-        if result["valid"] or not result["reason"]:
+        if result.valid or not result.reason:
             undetected.append(i)
     assert undetected == [], f"{len(undetected)} of {len(positions)} flips not detected"
     assert len(positions) > 1000
@@ -143,15 +143,15 @@ def test_session_manifest_catches_what_c2pa_leaves_out(
     with c2pa.Reader(str(path)) as reader:
         assert reader.get_validation_state() == "Valid"
     result = check_c2pa(path, info["manifest"])
-    assert not result["valid"] and "SHA-256" in result["reason"]
+    assert not result.valid and "SHA-256" in result.reason
 
 
 def test_manifest_and_log_paths_in_run_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     info = _run(tmp_path, capsys, "--frames", "3", "--size", "160x120")
-    assert check_manifest(info["manifest"])["session_id"] == info["session_id"]
-    assert check_log(info["log"])["valid"]
+    assert check_manifest(info["manifest"]).session_id == info["session_id"]
+    assert check_log(info["log"]).valid
 
 
 def test_failed_signing_keeps_the_unsigned_file_and_says_so(
@@ -202,8 +202,8 @@ def test_reencoded_copy_is_matched_to_its_log(
         for packet in stream.encode():
             dst.mux(packet)
     result = match_recording(copy, info["log"])
-    assert result["valid"], result["reason"]
-    assert result["frames"] == 30 and result["session_id"] == info["session_id"]
+    assert result.valid, result.reason
+    assert result.frames == 30 and result.session_id == info["session_id"]
     # the negative twin: other content does not match
     other = tmp_path / "other.mp4"
     import cv2
@@ -216,7 +216,29 @@ def test_reencoded_copy_is_matched_to_its_log(
         )
     writer.release()
     miss = match_recording(other, info["log"])
-    assert not miss["valid"] and "match the log" in miss["reason"]
+    assert not miss.valid and "match the log" in miss.reason
+
+
+def test_a_cut_log_is_reported_and_its_intact_records_still_match(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from overlay.provenance.checks import match_recording
+
+    info = _run(tmp_path, capsys, "--frames", "30", "--size", "320x240")
+    log = Path(info["log"])
+    assert match_recording(tmp_path / "x.mp4", log).valid
+    data = log.read_bytes()
+    log.write_bytes(data[: len(data) - 40])  # the session "crashed" inside its end record
+    match = match_recording(tmp_path / "x.mp4", log)
+    assert match.valid and match.matched == 30, match.reason
+    code = main(["verify", str(tmp_path / "x.mp4"), "--json"])
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert code == 3 and "Traceback" not in captured.err
+    assert (
+        not report["log"]["valid"] and report["log"]["first_broken"]["reason"] == "cut mid-record"
+    )
+    assert report["frames"]["valid"]
 
 
 def test_unreadable_likeness_is_one_line(
@@ -263,20 +285,20 @@ def test_provenance_report_ties_file_manifest_and_log(
 
     info = _run(tmp_path, capsys, "--frames", "5", "--size", "160x120")
     report = provenance_report(tmp_path / "x.mp4", session_id=info["session_id"])
-    json.dumps(report)  # JSON-ready
-    assert report["session_id"] == info["session_id"]
-    for part in ("manifest", "log", "c2pa", "watermark_session"):
-        assert report[part]["valid"], (part, report[part]["reason"])
-    assert report["manifest"]["summary"]["AIGC"]["ProduceID"] == info["session_id"]
+    assert json.loads(json.dumps(report.to_dict()))["session_id"] == info["session_id"]
+    assert report.session_id == info["session_id"]
+    for part in (report.manifest, report.log, report.c2pa, report.watermark_session):
+        assert part is not None and part.valid, (part, part and part.reason)
+    assert report.manifest.summary["AIGC"]["ProduceID"] == info["session_id"]
     other = "0" * 8 if info["session_id"] != "0" * 8 else "1" * 8
     wrong = provenance_report(tmp_path / "x.mp4", session_id=other)
-    assert not wrong["manifest"]["valid"] and "no session manifest" in wrong["manifest"]["reason"]
+    assert not wrong.manifest.valid and "no session manifest" in wrong.manifest.reason
     given = provenance_report(tmp_path / "x.mp4", session_id=other, manifest=info["manifest"])
     # A genuine manifest of another session than the watermark's is reported as not matching.
-    assert not given["manifest"]["valid"] and "is for session" in given["manifest"]["reason"]
-    assert not given["watermark_session"]["valid"]
+    assert not given.manifest.valid and "is for session" in given.manifest.reason
+    assert not given.watermark_session.valid
     nothing = provenance_report(None)
-    assert not nothing["c2pa"]["valid"] and not nothing["manifest"]["valid"]
+    assert not nothing.c2pa.valid and not nothing.manifest.valid
 
 
 def _top_boxes(path: Path) -> list[bytes]:
@@ -303,8 +325,8 @@ def test_signed_recording_is_h264_high_with_the_index_first(
     boxes = _top_boxes(out)
     # signing remuxed the fragmented recording into one plain, +faststart file
     assert boxes.index(b"moov") < boxes.index(b"mdat") and b"moof" not in boxes
-    assert check_c2pa(out, info["manifest"])["valid"]
-    (rec,) = check_session(info["session_id"])["manifest"]["body"]["recordings"]
+    assert check_c2pa(out, info["manifest"]).valid
+    (rec,) = check_session(info["session_id"]).manifest.body["recordings"]
     assert rec["frames"] == 45 and rec["frames_dropped"] == 0 and rec["c2pa"] is True
 
 
@@ -330,7 +352,7 @@ def test_lossless_mkv_frames_match_the_log_digests_exactly(
         for d in json.loads(line)["digests"]
     ]
     assert digests == logged and len(digests) == 20
-    (rec,) = check_session(info["session_id"])["manifest"]["body"]["recordings"]
+    (rec,) = check_session(info["session_id"]).manifest.body["recordings"]
     assert rec["file"] == "x.mkv" and rec["c2pa"] is False
     from overlay.hashing import sha256_file
 
@@ -342,7 +364,7 @@ def test_lossless_mkv_frames_match_the_log_digests_exactly(
     assert records[0]["digest"].startswith("none")
     frames = [r for r in records if r["type"] == "frames"]
     assert frames and all(r["digests"] is None and len(r["phash"]) for r in frames)
-    assert check_log(h264["log"])["valid"]
+    assert check_log(h264["log"]).valid
 
 
 def test_the_frame_log_hashes_off_the_pipeline_thread(
@@ -364,4 +386,4 @@ def test_the_frame_log_hashes_off_the_pipeline_thread(
     assert threads == {"overlay-sink:provenance (own thread)"}
     assert threading.main_thread().name not in threads
     # every frame sent is in the log, in order
-    assert check_log(info["log"])["frames"] == 20 == info["frames"]
+    assert check_log(info["log"]).frames == 20 == info["frames"]

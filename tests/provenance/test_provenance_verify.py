@@ -31,6 +31,19 @@ def _record(tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]) -> di
     return stats
 
 
+def _unmarked(path: Path) -> Path:
+    """One second of noise, never marked."""
+    import cv2
+    import numpy as np
+
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), 30, (320, 180))
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        writer.write(rng.integers(0, 256, (180, 320, 3), dtype=np.uint8))
+    writer.release()
+    return path
+
+
 def _verify(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:  # type: ignore[type-arg]
     code = main(["verify", *argv, "--json"])
     return code, json.loads(capsys.readouterr().out)
@@ -77,16 +90,54 @@ def test_verify_reports_a_tampered_recording(
 def test_verify_of_unmarked_content_finds_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import cv2
-    import numpy as np
-
-    clip = tmp_path / "plain.mp4"
-    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter.fourcc(*"mp4v"), 30, (320, 180))
-    rng = np.random.default_rng(3)
-    for _ in range(30):
-        writer.write(rng.integers(0, 256, (180, 320, 3), dtype=np.uint8))
-    writer.release()
-    code, report = _verify(capsys, str(clip))
+    code, report = _verify(capsys, str(_unmarked(tmp_path / "plain.mp4")))
     assert code == 1
     assert not report["watermark"]["detected"]
     assert not report["c2pa"]["valid"] and not report["manifest"]["valid"]
+
+
+def _shape(value: object) -> object:
+    """A JSON value's keys (in order) and types, not its contents."""
+    if isinstance(value, dict):
+        return [[k, _shape(v)] for k, v in value.items()]
+    if isinstance(value, list):
+        kinds: list[object] = []
+        for item in value:
+            if _shape(item) not in kinds:
+                kinds.append(_shape(item))
+        return {"list of": kinds}
+    names = {type(None): "null", bool: "bool", int: "int", float: "float", str: "str"}
+    return names[type(value)]
+
+
+#: ``overlay verify --json``'s keys and types, recorded from main's output (dict-returning
+#: checks, before they became dataclasses) for a recording, a screenshot of it, the same
+#: recording without its frame log, and unmarked video.
+SHAPES = json.loads((Path(__file__).parent / "data" / "verify_json_shape.json").read_text())
+
+
+def test_verify_json_keeps_its_keys_and_types(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import cv2
+
+    rec = _record(tmp_path, "a.mp4", capsys)
+    video = Path(str(rec["path"]))
+    capture = cv2.VideoCapture(str(video))
+    ok, first = capture.read()
+    capture.release()
+    assert ok
+    cv2.imwrite(str(tmp_path / "a.png"), first)
+    plain = _unmarked(tmp_path / "plain.mp4")
+
+    shapes = {
+        "valid": _shape(_verify(capsys, str(video))[1]),
+        "image": _shape(_verify(capsys, str(tmp_path / "a.png"))[1]),
+        "unmarked": _shape(_verify(capsys, str(plain))[1]),
+    }
+    Path(str(rec["log"])).unlink()
+    shapes["no_log"] = _shape(_verify(capsys, str(video))[1])
+    for name, shape in shapes.items():
+        assert shape == SHAPES[name], name
+    # the twin: the shapes tell the scenarios apart (a missing log is not the full object)
+    assert shapes["no_log"] != shapes["valid"] and shapes["image"] != shapes["valid"]

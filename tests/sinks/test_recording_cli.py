@@ -94,10 +94,10 @@ def test_signals_finish_and_sign_the_recording(tmp_path: Path, how: str) -> None
     # every frame sent is in the file, or counted as dropped (a loaded machine starves
     # the encoder of a paced session)
     assert count_frames(out) == rec["frames"] and rec["frames"] + rec["dropped"] == info["frames"]
-    assert check_c2pa(out, info["manifest"])["valid"]
+    assert check_c2pa(out, info["manifest"]).valid
     session = check_session(info["session_id"])
-    assert session["manifest"]["complete"] and session["log"]["valid"]
-    assert session["log"]["frames"] == info["frames"]
+    assert session.manifest.complete and session.log.valid
+    assert session.log.frames == info["frames"]
 
 
 def _file_size_limit(limit: int) -> None:

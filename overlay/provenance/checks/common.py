@@ -1,70 +1,82 @@
 """What every provenance check shares: how a result looks, the keys, the inputs.
 
-Each check returns a dict with ``valid`` (bool) and ``reason`` (None when valid, else one
-line saying what is wrong) plus details; it never raises for bad input. "Not found",
-damaged, foreign-key and tampered files are results. Keys are looked up in this
-installation's keyring (current and rotated keys); pass ``public_key`` (a PEM file from
-``overlay keys export-public``) to check files made on another machine.
+Each check returns a frozen dataclass (:class:`Evidence`) with ``valid`` (bool),
+``reason`` (None when valid, else one line saying what is wrong), ``present`` (the record
+exists) and details; it never raises for bad input. "Not found", damaged, foreign-key and
+tampered files are results. ``to_dict()`` gives the JSON object ``overlay verify --json``
+prints. Keys are looked up in this installation's keyring (current and rotated keys);
+pass ``public_key`` (a PEM file from ``overlay keys export-public``) to check files made
+on another machine.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import Field, asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from overlay.errors import ProvenanceError
 from overlay.provenance.keys import key_id_of, load_public_key, public_keys
-from overlay.provenance.naming import SessionPaths, find_session_paths
+from overlay.provenance.naming import SID
 
 __all__ = [
     "HEX",
     "SID",
+    "Evidence",
+    "Outcome",
     "PathLike",
-    "SessionFiles",
     "fail",
-    "find_session",
     "inputs",
     "keys_for",
-    "sibling",
 ]
 
-SID = re.compile(r"^[0-9a-f]{8}$")
 HEX = re.compile(r"^[0-9a-f]+$")
 
 PathLike = str | Path
 
 
+class Evidence(Protocol):
+    """What every check result has (each check's dataclass adds its details)."""
+
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
+    @property
+    def valid(self) -> bool: ...
+
+    @property
+    def reason(self) -> str | None: ...
+
+    @property
+    def present(self) -> bool: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True, slots=True)
-class SessionFiles:
-    """A session's files in the data folder."""
+class Outcome:
+    """A check with nothing more to say than its verdict: whether the watermark's session
+    belongs to the manifest, or a record that is not there at all (``present`` False).
 
-    session_id: str
-    manifest: Path
-    log: Path | None
+    Attributes:
+        valid: the check passed.
+        reason: None when valid, else what is wrong in one line.
+        present: the record exists.
+    """
 
+    valid: bool
+    reason: str | None
+    present: bool = True
 
-def find_session(session_id: str) -> SessionFiles | None:
-    """The manifest and log of ``session_id`` in ``data_dir()/sessions`` (newest if several)."""
-    found = find_session_paths(session_id)
-    if not found:
-        return None
-    newest = found[-1]
-    log_path = newest.log if newest.log.exists() else None
-    return SessionFiles(session_id.strip().lower(), newest.manifest, log_path)
+    @classmethod
+    def missing(cls, reason: str) -> Outcome:
+        """No record to check (not valid, not present)."""
+        return cls(False, reason, present=False)
 
-
-def sibling(path: Path, kind: str) -> Path | None:
-    """The session file of ``kind`` ("manifest" or "log") beside ``path``, if it exists."""
-    try:
-        pair = SessionPaths.of(path)
-    except ValueError:
-        return None
-    other = pair.manifest if kind == "manifest" else pair.log
-    return other if other != path and other.exists() else None
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def keys_for(public_key: PathLike | bytes | None) -> tuple[dict[str, Ed25519PublicKey], str | None]:
@@ -95,7 +107,9 @@ def inputs(
         return f"cannot read the {what} {path}: {exc.strerror}"
 
 
-def fail(result: dict[str, Any], reason: str) -> dict[str, Any]:
-    result["valid"] = False
-    result["reason"] = reason
-    return result
+_C = TypeVar("_C", bound=Evidence)
+
+
+def fail(result: _C, reason: str) -> _C:
+    """``result``, not valid because of ``reason``."""
+    return replace(result, valid=False, reason=reason)

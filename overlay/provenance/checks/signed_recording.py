@@ -2,14 +2,74 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from overlay.provenance._files import sha256_file
-from overlay.provenance.checks.common import SID, PathLike, fail, find_session
-from overlay.provenance.checks.manifest import manifest_body
+from overlay.provenance.checks.common import SID, PathLike, fail
+from overlay.provenance.checks.manifest import ManifestCheck, manifest_body
+from overlay.provenance.naming import find_session
 
-__all__ = ["check_c2pa"]
+__all__ = ["NO_MANIFEST", "C2paCheck", "Signer", "check_c2pa"]
+
+#: The reason when a file carries no C2PA manifest (the record is absent, not damaged).
+NO_MANIFEST = "no C2PA manifest in the file"
+
+
+@dataclass(frozen=True, slots=True)
+class Signer:
+    """Who signed a C2PA manifest (as C2PA reports it)."""
+
+    issuer: str | None
+    common_name: str | None
+    alg: str | None
+    time: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class C2paCheck:
+    """A recording's C2PA manifest, overlay's assertions in it, its whole-file hash.
+
+    Attributes:
+        valid: C2PA-valid, overlay's assertions there and consistent, the file's hash
+            the one the session manifest lists (when that manifest is found).
+        reason: None when valid, else what is wrong in one line.
+        path: the recording.
+        state: C2PA's validation state (``Valid``, ``Trusted``, ``Invalid``).
+        untrusted: the signer's CA is not on a C2PA trust list (as for the local CA).
+        session_id: the soft binding's session id.
+        digital_source_type: from the ``c2pa.created`` action.
+        actions: the actions assertion's actions.
+        aigc: the AIGC object in C2PA.
+        mp4_aigc: the AIGC object in the mp4's own metadata.
+        signer: who signed the manifest.
+        sha256: the whole file's SHA-256.
+        manifest_checked: the whole-file hash was compared with the session manifest.
+        present: the file carries a C2PA manifest.
+    """
+
+    valid: bool = False
+    reason: str | None = None
+    path: str = ""
+    state: str | None = None
+    untrusted: bool | None = None
+    session_id: str | None = None
+    digital_source_type: str | None = None
+    actions: tuple[str | None, ...] = ()
+    aigc: dict[str, Any] | None = None
+    mp4_aigc: dict[str, Any] | None = None
+    signer: Signer | None = None
+    sha256: str | None = None
+    manifest_checked: bool = False
+    present: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of ``overlay verify``."""
+        return asdict(self)
 
 
 def _read_c2pa(path: Path) -> tuple[str | None, dict[str, Any] | None, list[str], str | None]:
@@ -26,7 +86,7 @@ def _read_c2pa(path: Path) -> tuple[str | None, dict[str, Any] | None, list[str]
     except Exception as exc:  # c2pa raises its own error types for every kind of damage
         text = str(exc).strip() or type(exc).__name__
         if "ManifestNotFound" in type(exc).__name__ or "not found" in text.lower():
-            return None, None, [], "no C2PA manifest in the file"
+            return None, None, [], NO_MANIFEST
         return None, None, [], f"C2PA could not read the file ({text[:200]})"
     failures: list[str] = []
     section = results.get("activeManifest") or {}
@@ -44,51 +104,30 @@ def _assertion(active: dict[str, Any], label: str) -> Any:
 
 def check_c2pa(
     video_path: PathLike,
-    manifest: PathLike | dict[str, Any] | None = None,
+    manifest: PathLike | ManifestCheck | None = None,
     *,
     public_key: PathLike | bytes | None = None,
-) -> dict[str, Any]:
+) -> C2paCheck:
     """Validate a recording's C2PA manifest and overlay's assertions in it.
 
     The C2PA hash leaves out a few bytes by design (the ``ftyp`` box, ``free`` boxes and
     the manifest's padding), so the session manifest also keeps each recording's SHA-256:
     when the session's manifest is found (``manifest`` or by the session id in the
     recording) the whole file must match it too.
-
-    Returns:
-        ``valid``, ``reason``, ``path``, ``state`` (C2PA's: Valid/Trusted/Invalid),
-        ``untrusted`` (the signer's CA is not on a C2PA trust list, as for the local CA),
-        ``session_id``, ``digital_source_type``, ``actions``, ``aigc`` (from C2PA),
-        ``mp4_aigc`` (from the mp4's own metadata), ``signer``, ``sha256``,
-        ``manifest_checked`` (the whole-file hash was compared with the session manifest).
     """
     path = Path(video_path)
-    result: dict[str, Any] = {
-        "valid": False,
-        "reason": None,
-        "path": str(path),
-        "state": None,
-        "untrusted": None,
-        "session_id": None,
-        "digital_source_type": None,
-        "actions": [],
-        "aigc": None,
-        "mp4_aigc": None,
-        "signer": None,
-        "sha256": None,
-        "manifest_checked": False,
-    }
+    result = C2paCheck(path=str(path))
     if not path.is_file():
         return fail(result, f"recording not found: {path}")
     try:
-        result["sha256"] = sha256_file(path)
+        result = replace(result, sha256=sha256_file(path))
     except OSError as exc:
         return fail(result, f"cannot read {path}: {exc.strerror}")
     state, active, failures, error = _read_c2pa(path)
-    result["state"] = state
+    result = replace(result, state=state)
     if error:
-        return fail(result, error)
-    result["untrusted"] = "signingCredential.untrusted" in failures
+        return fail(replace(result, present=error != NO_MANIFEST), error)
+    result = replace(result, untrusted="signingCredential.untrusted" in failures)
     serious = [f for f in failures if f != "signingCredential.untrusted"]
     if state not in ("Valid", "Trusted") or serious or active is None:
         return fail(
@@ -96,26 +135,31 @@ def check_c2pa(
             f"C2PA validation failed ({state}: {', '.join(serious) or 'no active manifest'})",
         )
     sig = active.get("signature_info") or {}
-    result["signer"] = {k: sig.get(k) for k in ("issuer", "common_name", "alg", "time")}
     actions = (_assertion(active, "c2pa.actions") or {}).get("actions") or []
-    result["actions"] = [a.get("action") for a in actions]
     created = next((a for a in actions if a.get("action") == "c2pa.created"), None)
-    result["digital_source_type"] = created.get("digitalSourceType") if created else None
     aigc_data = _assertion(active, "com.overlay.aigc") or {}
     aigc = aigc_data.get("AIGC") if isinstance(aigc_data, dict) else None
-    result["aigc"] = aigc
+    aigc = aigc if isinstance(aigc, dict) else None
     binding = _assertion(active, "c2pa.soft-binding") or {}
     blocks = binding.get("blocks") or [{}]
     sid = blocks[0].get("value") if isinstance(blocks[0], dict) else None
-    result["session_id"] = sid
+    sid = sid if isinstance(sid, str) else None
     from overlay.provenance.recording import read_mp4_aigc
 
-    result["mp4_aigc"] = read_mp4_aigc(path)
+    result = replace(
+        result,
+        signer=Signer(*(sig.get(k) for k in ("issuer", "common_name", "alg", "time"))),
+        actions=tuple(a.get("action") for a in actions),
+        digital_source_type=created.get("digitalSourceType") if created else None,
+        aigc=aigc,
+        session_id=sid,
+        mp4_aigc=read_mp4_aigc(path),
+    )
     missing = [
         what
         for what, ok in (
-            ("c2pa.created with a digitalSourceType", bool(result["digital_source_type"])),
-            ("c2pa.watermarked", "c2pa.watermarked" in result["actions"]),
+            ("c2pa.created with a digitalSourceType", bool(result.digital_source_type)),
+            ("c2pa.watermarked", "c2pa.watermarked" in result.actions),
             ("the soft-binding session id", isinstance(sid, str) and bool(SID.match(sid))),
             ("the AIGC object", isinstance(aigc, dict) and aigc.get("Label") == "1"),
         )
@@ -125,7 +169,7 @@ def check_c2pa(
         return fail(result, f"C2PA-valid but missing overlay's assertions: {', '.join(missing)}")
     if isinstance(aigc, dict) and aigc.get("ProduceID") != sid:
         return fail(result, "the AIGC ProduceID and the soft-binding session id differ")
-    if result["mp4_aigc"] != aigc:
+    if result.mp4_aigc != aigc:
         return fail(result, "the mp4's own AIGC metadata is missing or differs from C2PA's")
     if manifest is None:
         found = find_session(str(sid))
@@ -142,12 +186,11 @@ def check_c2pa(
             )
         listed = [r.get("sha256") for r in body.get("recordings") or []]
         if body.get("status") == "complete":
-            result["manifest_checked"] = True
-            if result["sha256"] not in listed:
+            result = replace(result, manifest_checked=True)
+            if result.sha256 not in listed:
                 return fail(
                     result,
                     f"the file's SHA-256 is not one the session {sid} manifest lists "
                     "(the file was changed after it was signed)",
                 )
-    result.update(valid=True, reason=None)
-    return result
+    return replace(result, valid=True, reason=None)

@@ -199,5 +199,5 @@ class IdleAnimation:
 
 
 def still_pose(**changes: float) -> AvatarPose:
-    """A neutral pose with ``changes`` (tests and previews)."""
+    """A neutral pose with ``changes`` (tests and demonstrations)."""
     return replace(AvatarPose(), **changes)

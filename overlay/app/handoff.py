@@ -1,4 +1,6 @@
-"""The preview sink: hands the newest stamped frame to the GUI thread, never a queue.
+"""The hand-off to the window: the newest stamped frame to the GUI thread, never a queue.
+
+(The window paints it in its preview, :mod:`overlay.app.view`.)
 
 The pipeline reuses its output buffer, so the sink copies each frame into a back buffer
 and swaps it with the front one under a lock. The GUI copies the front buffer when it
@@ -30,7 +32,7 @@ class LatestFrameSink(BaseSink):
 
     spec = "app preview"
     scope = "local"
-    live = True
+    delivery = "newest"
 
     def __init__(self, size: tuple[int, int], notify: Callable[[], None] | None = None) -> None:
         super().__init__(size)
