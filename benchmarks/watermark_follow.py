@@ -88,6 +88,7 @@ DEFAULT_ATTACKS = (
 CALL_ATTACKS = ("640x360 x264 300k rt", "640x360 vp8 300k rt")
 Matrix = npt.NDArray[np.float64]
 F32 = npt.NDArray[np.float32]
+Grey = npt.NDArray[np.uint8]
 
 
 # -- the oracle ----------------------------------------------------------------------
@@ -179,29 +180,51 @@ def anchored(
 # -- reading -------------------------------------------------------------------------
 
 
+def _track(
+    a: npt.NDArray[np.uint8], b: npt.NDArray[np.uint8], mask: npt.NDArray[np.uint8] | None
+) -> Matrix | None:
+    """The 4-degree-of-freedom affine map from grey ``a`` to grey ``b`` (Lucas-Kanade
+    tracks of Shi-Tomasi corners of ``a`` inside ``mask``, RANSAC), or None."""
+    pts = cv2.goodFeaturesToTrack(a, maxCorners=500, qualityLevel=0.01, minDistance=7, mask=mask)
+    if pts is None or len(pts) < 8:
+        return None
+    nxt, status, _ = cv2.calcOpticalFlowPyrLK(a, b, pts, None)  # type: ignore[call-overload]
+    ok = status.reshape(-1) == 1
+    if ok.sum() < 8:
+        return None
+    m, _ = cv2.estimateAffinePartial2D(
+        pts[ok], nxt[ok], method=cv2.RANSAC, ransacReprojThreshold=1.0
+    )
+    if m is None:
+        return None
+    out = np.eye(3)
+    out[:2] = m
+    return out
+
+
 def estimate_motion(frames: Sequence[BGRImage]) -> tuple[list[Matrix], int]:
-    """Frame 0 -> frame t maps at the received size, chained from consecutive frames
-    (Lucas-Kanade tracks of Shi-Tomasi corners, a 4-degree-of-freedom affine by RANSAC),
-    and how many steps failed (kept as the identity)."""
+    """Frame 0 -> frame t maps at the received size, and how many steps failed.
+
+    Each frame is first predicted from the previous one (consecutive frames tracked,
+    chained), then registered against frame 0 itself: frame t warped back with the
+    prediction is tracked from frame 0 and the small residual map corrects the
+    prediction, so the errors of the steps do not add up (a chain alone drifted by up
+    to 109 px in 120 frames after VP8 at 300 kbit/s). A failed step keeps the previous
+    frame's map; a failed registration keeps the prediction."""
+    first = cast(Grey, cv2.cvtColor(frames[0], cv2.COLOR_BGR2GRAY))
     maps = [np.eye(3)]
     failed = 0
-    prev = cv2.cvtColor(frames[0], cv2.COLOR_BGR2GRAY)
+    prev = first
     for image in frames[1:]:
-        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        step = np.eye(3)
-        pts = cv2.goodFeaturesToTrack(prev, maxCorners=500, qualityLevel=0.01, minDistance=7)
-        if pts is not None and len(pts) >= 8:
-            nxt, status, _ = cv2.calcOpticalFlowPyrLK(prev, grey, pts, None)  # type: ignore[call-overload]
-            ok = status.reshape(-1) == 1
-            if ok.sum() >= 8:
-                m, _ = cv2.estimateAffinePartial2D(
-                    pts[ok], nxt[ok], method=cv2.RANSAC, ransacReprojThreshold=1.0
-                )
-                if m is not None:
-                    step[:2] = m
-        if np.array_equal(step, np.eye(3)):
-            failed += 1
-        maps.append(step @ maps[-1])
+        grey = cast(Grey, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+        step = _track(prev, grey, None)
+        guess = (step if step is not None else np.eye(3)) @ maps[-1]
+        back = warp_back(grey, guess)
+        valid = (warp_back(np.full_like(grey, 255), guess) == 255).astype(np.uint8)
+        valid = cast(Grey, cv2.erode(valid, np.ones((15, 15), np.uint8)))
+        fix = _track(first, back, valid)
+        failed += int(step is None) + int(fix is None)
+        maps.append(guess @ fix if fix is not None else guess)
         prev = grey
     return maps, failed
 
