@@ -32,8 +32,9 @@ geometry of its anchor frame (the oracle map, scaled to the received size), so t
 Detector sees the mark where the anchor frame had it; warped-in border is black (its
 blocks count as crushed: no evidence). ``--estimate`` adds the same readers with the
 oracle replaced by global motion estimated on the received frames (Lucas-Kanade tracks
-between consecutive frames, ``cv2.estimateAffinePartial2D`` with RANSAC, chained from
-frame 0; the reader is told which frames are anchors, which a real one is not).
+of corners, ``cv2.estimateAffinePartial2D`` with RANSAC: each frame predicted from the
+previous one, then registered against frame 0 itself, see ``estimate_motion``; the
+reader is told which frames are anchors and starts at frame 0, which a real one is not).
 
 Reported, variant x attack (attacks from ``benchmarks/watermark_attacks.py``; the
 whole clip is attacked once and cut into windows of 60 frames, the second without a
@@ -315,7 +316,7 @@ class Results:
     failed_steps: dict[str, int] = field(default_factory=dict)
 
 
-#: A reader: (received frames, attack) -> per frame, the map from the reference
+#: A reader: received frames -> per frame, the map from the reference
 #: geometry to that frame at the received size (None: read as received).
 Reader = Callable[[Sequence[BGRImage]], list[Matrix] | None]
 
@@ -466,9 +467,9 @@ def report(
             counts = np.array(res.in_view[(r, a)], float)
             key, rest = arr[:, 0].mean(), arr[:, 1:].mean()
             low = arr[:, 1:].min() if arr.shape[1] > 1 else key
-            late = arr[:, second:].mean() if arr.shape[1] > second else float("nan")
+            late = f"{arr[:, second:].mean():.2f}" if arr.shape[1] > second else "-"
             view = (counts[:, -1] / np.maximum(counts[:, 0], 1)).mean()
-            cells.append(f"{key:.2f} / {rest:.2f} / {low:.2f}; w2 {late:.2f}; view {view:.2f}")
+            cells.append(f"{key:.2f} / {rest:.2f} / {low:.2f}; w2 {late}; view {view:.2f}")
         print(f"| {r} | " + " | ".join(cells) + " |")
     print()
     total = len(photos) * (frames // WINDOW)
@@ -522,7 +523,8 @@ def report(
     if res.drift:
         print()
         print(
-            "**Estimated motion** (chained from frame 0 on the received frames): the largest "
+            "**Estimated motion** (on the received frames: predicted from the previous frame, "
+            "registered against frame 0): the largest "
             f"corner error against the oracle at frames {WINDOW - 1} and {frames - 1} "
             "(pixels at the received size, max over photos and attacks), and steps whose "
             "estimate failed (kept as the identity)."
