@@ -503,22 +503,22 @@ def report(
     base23, base35 = res.sizes[("none", "crf23")], res.sizes[("none", "crf35")]
 
     def call_cells(v: str) -> str:
-        out = [""]
+        out = []
         for a in calls:
             mine = float(np.mean(res.call_psnr[(v, a)]))
             if v == "none":
                 out.append(f"{mine:.2f}")
             else:
                 out.append(f"{mine:.2f} ({mine - np.mean(res.call_psnr[('none', a)]):+.2f})")
-        return " | ".join(out) + (" |" if calls else "")
+        return "".join(f" {cell} |" for cell in out)
 
-    print(f"| unmarked | {base23} B | {base35} B | -{call_cells('none')}")
+    print(f"| unmarked | {base23} B | {base35} B | - |{call_cells('none')}")
     for v in variants:
         s23 = res.sizes[(v, "crf23")]
         s35 = res.sizes[(v, "crf35")]
         print(
             f"| {v} | {100 * (s23 / base23 - 1):+.1f} % | {100 * (s35 / base35 - 1):+.1f} % "
-            f"| {res.psnr_min[v]:.1f}{call_cells(v)}"
+            f"| {res.psnr_min[v]:.1f} |{call_cells(v)}"
         )
     if res.drift:
         print()
