@@ -60,6 +60,8 @@ PAGE = 8.0
 #: A border line steps by this many grey levels along this share of its length.
 BORDER = 4.0
 BORDER_SHARE = 0.9
+#: More such lines than this inside a region are the picture's own lines, not borders.
+MAX_BORDERS = 2
 #: Candidates that overlap more than this (intersection over union) are one.
 SAME = 0.7
 
@@ -203,7 +205,22 @@ def _border_line(region: F32, axis: int) -> int | None:
     # (noise or fine texture steps everywhere).
     if share[best] < BORDER_SHARE or float(np.median(share)) >= 0.5:
         return None
+    # A picture's own straight lines (a backdrop's grid, a window's frame bars) step
+    # along their length too, but come several to a region; the borders of tiles
+    # without gutters are one or two (a grid of three across).
+    inner = share[2:-2] >= BORDER_SHARE
+    if len(_runs(inner)) > MAX_BORDERS:
+        return None
     return int(best) + 1
+
+
+def _still_line(moving: npt.NDArray[np.bool_], box: Box) -> bool:
+    """A row or column of ``box`` (not its outer two) where nothing moved."""
+    x, y, bw, bh = box
+    inner = moving[y : y + bh, x : x + bw][2:-2, 2:-2]
+    if inner.size == 0:
+        return True
+    return bool((~inner.any(axis=1)).any() or (~inner.any(axis=0)).any())
 
 
 def _snap(grey: npt.NDArray[np.uint8], box: Box, band: int) -> Box:
@@ -371,8 +388,11 @@ class TileFinder:
         for x, y, bw, bh, n in stats[1:count]:
             box = (int(x), int(y), int(bw), int(bh))
             # A moving area that spans several tiles (a whole grid in motion) is their
-            # union, not a picture.
-            if n >= 0.5 * bw * bh and sum(_inside(o, box) for o in leaves) < 2:
+            # union, not a picture: still gutters cross it. Where no still line
+            # crosses it, the cut split one picture (a still dark plate over it, as
+            # dark as the page, looked like a gutter) and the area is the picture.
+            spans = sum(_inside(o, box) for o in leaves) >= 2
+            if n >= 0.5 * bw * bh and (not spans or not _still_line(moving, box)):
                 found.append(box)
         area = ah * aw
         scored: list[tuple[float, Box]] = []

@@ -151,3 +151,46 @@ def test_thin_and_tiny_frames_give_no_tiles_and_no_error(shape: tuple[int, int])
     page = np.full((200, 300, 3), 32, np.uint8)
     page[:, 150:151] = 200  # a one-pixel-wide active stripe
     assert find_tiles([page, page]) == []
+
+
+def _synthetic(n: int) -> list[BGRImage]:
+    from overlay.sources.synthetic import SyntheticSource
+
+    with SyntheticSource((1280, 720), 30.0) as source:
+        return [f.image.copy() for f in (source.read() for _ in range(n)) if f is not None]
+
+
+def test_a_picture_with_its_own_grid_lines_is_boxed_whole() -> None:
+    """The synthetic scene's backdrop has straight lines across the whole picture: they
+    are the picture's, not borders between tiles (it was cut at one of them)."""
+    box = (384, 144, 640, 360)
+    assert _near(find_tiles(_paste(_synthetic(8), box))[0], box, 1)
+
+
+def test_a_still_page_coloured_plate_does_not_cut_a_moving_picture() -> None:
+    """A dark plate (the start card's) across most of the picture, as dark as the page
+    and still, looks like a gutter to the cut; the moving picture is still one box."""
+    frames = _synthetic(20)  # (in 8 frames too little of the scene has moved)
+    for f in frames:
+        f[300:420, 80:1200] = 40
+    box = (384, 144, 640, 360)
+    assert _near(find_tiles(_paste(frames, box))[0], box, 1)
+
+
+def test_tiles_without_gutters_are_still_split_at_their_border(
+    contents: dict[str, list[BGRImage]],
+) -> None:
+    """The twin: two pictures side by side with no gutter are two tiles (one border
+    line), and a grid in motion with gutters is its tiles, not their union."""
+    left, right = contents["coffee"], contents["rocket"]
+    frames = []
+    for a, b in zip(left, right, strict=True):
+        page = np.full((CANVAS[1], CANVAS[0], 3), 40, np.uint8)
+        page[300:660, 320:960] = cv2.resize(a, (640, 360), interpolation=cv2.INTER_AREA)
+        page[300:660, 960:1600] = cv2.resize(b, (640, 360), interpolation=cv2.INTER_AREA)
+        frames.append(page)
+    found = find_tiles(frames)
+    for box in ((320, 300, 640, 360), (960, 300, 640, 360)):
+        assert any(_near(box, f, 4) for f in found), (box, found)
+    grid = find_tiles(_grid(list(contents.values())))
+    assert not any(f[2] > 1000 and f[3] > 600 for f in grid)  # no box of the whole grid
