@@ -25,6 +25,7 @@ import cv2
 from overlay.errors import SourceError
 from overlay.frames import BGRImage
 from overlay.sources.base import FrameSource, SourceMode
+from overlay.sources.file import FileSource
 from overlay.watermark import PUBLIC_KEY, open_session_id
 from overlay.watermark.stream import Decision, StreamDetector
 from overlay.watermark.tiles import Box
@@ -207,10 +208,9 @@ class Watcher:
         return tuple(out)
 
     def _media_rate(self) -> float:
-        path = getattr(self.source, "path", None)
-        if path is None:
+        if not isinstance(self.source, FileSource):
             return self.fps
-        cap = cv2.VideoCapture(str(path))
+        cap = cv2.VideoCapture(str(self.source.path))
         try:
             rate = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
         finally:
