@@ -67,7 +67,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.watermark_attacks import ATTACKS, encode
 from overlay.frames import BGRImage
 from overlay.watermark import Detector, Embedder, Payload
-from overlay.watermark.clips import pan_zoom
+from overlay.watermark.clips import pan_zoom, pan_zoom_matrix
 from overlay.watermark.ecc import encode as encode_bits
 from overlay.watermark.layout import PUBLIC_KEY, get_layout
 
@@ -98,20 +98,12 @@ Grey = npt.NDArray[np.uint8]
 def pan_zoom_matrices(
     image_shape: tuple[int, ...], size: tuple[int, int], frames: int, zoom: float
 ) -> list[Matrix]:
-    """The 3x3 map from the photo to each frame of ``pan_zoom`` (its math, replicated)."""
-    w, h = size
-    ih, iw = image_shape[:2]
-    out = []
-    for i in range(frames):
-        t = i / max(1, frames - 1)
-        z = zoom * (1.0 + 0.1 * t)
-        cw = min(iw, ih * w / h) / z
-        ch = cw * h / w
-        x0 = (iw - cw) * (0.2 + 0.6 * t)
-        y0 = (ih - ch) * (0.3 + 0.4 * t)
-        sx, sy = w / cw, h / ch
-        out.append(np.array([[sx, 0, -x0 * sx], [0, sy, -y0 * sy], [0, 0, 1]], np.float64))
-    return out
+    """The 3x3 map from the photo to each frame of ``pan_zoom``."""
+    bottom = np.array([[0.0, 0.0, 1.0]])
+    return [
+        np.vstack([pan_zoom_matrix(image_shape, size, frames, i, zoom), bottom])
+        for i in range(frames)
+    ]
 
 
 def check_matrices(photo: BGRImage, maps: list[Matrix]) -> None:
