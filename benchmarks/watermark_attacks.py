@@ -15,13 +15,17 @@ import cv2
 import numpy as np
 
 from overlay.frames import BGRImage
+from overlay.watermark import Detector
 
 Frames = Sequence[BGRImage]
 SIDES = ("left", "right", "top", "bottom")
 Attack = Callable[[Frames], list[BGRImage]]
+#: Where verify searches a 60-frame window (frames read).
+CHECKPOINTS = (1, 4, 15, 30, 60)
 
 __all__ = [
     "ATTACKS",
+    "CHECKPOINTS",
     "Attack",
     "brightness",
     "crop",
@@ -29,6 +33,7 @@ __all__ = [
     "gamma",
     "paste",
     "resize",
+    "scan",
     "zoom_back",
 ]
 
@@ -186,3 +191,19 @@ ATTACKS: dict[str, Attack] = {
     "paste 50% + x264 crf28": _paste_h264(0.5, (0.3, 0.2)),
     "paste 60% + x264 crf28": _paste_h264(0.6, (0.1, 0.5)),
 }
+
+
+def scan(frames: Frames, sealed: str) -> tuple[int | None, bool]:
+    """Read ``frames`` as verify reads a window (searches at ``CHECKPOINTS``, the
+    refinement at the last): (frames needed for the payload sealed ``sealed``, or None;
+    whether another payload was read)."""
+    detector = Detector(searches=len(CHECKPOINTS))
+    for i, image in enumerate(frames, 1):
+        detector.add(image)
+        if i in CHECKPOINTS:
+            result = detector.detect(refine=i == CHECKPOINTS[-1])
+            if result.payload is not None:
+                if result.payload.sealed_id == sealed:
+                    return i, False
+                return None, True
+    return None, False

@@ -64,7 +64,7 @@ from skimage import data
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.watermark_attacks import ATTACKS, encode
+from benchmarks.watermark_attacks import ATTACKS, CHECKPOINTS, encode, scan
 from overlay.frames import BGRImage
 from overlay.watermark import Detector, Embedder, Payload
 from overlay.watermark.clips import pan_zoom, pan_zoom_matrix
@@ -73,7 +73,6 @@ from overlay.watermark.layout import PUBLIC_KEY, get_layout
 
 SIZE = (1280, 720)
 WINDOW = 60
-CHECKPOINTS = (1, 4, 15, 30, 60)
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket")
 ZOOM = 1.2
 NOISE = 1.0
@@ -270,20 +269,6 @@ class BlockReader:
         want = 1 - 2 * self.coded[get_layout(PUBLIC_KEY).bit[geo.ids]]
         n = int(in_view.sum())
         return (float(np.mean((np.sign(soft) == want)[in_view])) if n else 0.5), n
-
-
-def scan(frames: Sequence[BGRImage], sealed: str) -> tuple[int | None, bool]:
-    """(frames needed for the right payload or None, a wrong payload was read)."""
-    detector = Detector(searches=len(CHECKPOINTS))
-    for i, image in enumerate(frames, 1):
-        detector.add(image)
-        if i in CHECKPOINTS:
-            result = detector.detect()
-            if result.payload is not None:
-                if result.payload.sealed_id == sealed:
-                    return i, False
-                return None, True
-    return None, False
 
 
 def psnr(a: BGRImage, b: BGRImage) -> float:
