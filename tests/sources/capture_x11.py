@@ -195,6 +195,17 @@ class LineProcess:
             )
         return line
 
+    def expect_window(self) -> None:
+        """Wait for a Qt window process's "ready"; skip when Qt cannot open a window."""
+        try:
+            line = self.expect(30.0)
+        except AssertionError as exc:
+            self.close()
+            if "xcb" in " ".join(self.err) or "Qt" in " ".join(self.err):
+                pytest.skip(f"Qt cannot open a window on Xvfb: {' | '.join(self.err[-3:])}")
+            raise exc
+        assert line == "ready", line
+
     def close(self, timeout: float = 10.0) -> None:
         if self.proc.poll() is None:
             try:
@@ -210,14 +221,7 @@ class WindowApp(LineProcess):
 
     def __init__(self, xserver: XServer, title: str, x: int, y: int) -> None:
         super().__init__([sys.executable, str(WINDOW_APP), title, str(x), str(y)], xserver.env)
-        try:
-            line = self.expect(30.0)
-        except AssertionError as exc:
-            self.close()
-            if "xcb" in " ".join(self.err) or "Qt" in " ".join(self.err):
-                pytest.skip(f"Qt cannot open a window on Xvfb: {' | '.join(self.err[-3:])}")
-            raise exc
-        assert line == "ready", line
+        self.expect_window()
 
     def move(self, x: int, y: int) -> None:
         self.send(f"move {x} {y}")

@@ -26,14 +26,7 @@ class Player(LineProcess):
     def __init__(self, xserver: XServer, title: str, clip: Path) -> None:
         script = HERE / "player_app.py"
         super().__init__([sys.executable, str(script), title, str(clip), "800", "450"], xserver.env)
-        try:
-            line = self.expect(30.0)
-        except AssertionError as exc:
-            self.close()
-            if "xcb" in " ".join(self.err) or "Qt" in " ".join(self.err):
-                pytest.skip(f"Qt cannot open a window on Xvfb: {' | '.join(self.err[-3:])}")
-            raise exc
-        assert line == "ready", line
+        self.expect_window()
 
 
 @pytest.mark.parametrize("marked", [True, False])
