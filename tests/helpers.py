@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -34,10 +35,28 @@ def mad(a: BGRImage, b: BGRImage) -> float:
     return float(np.mean(np.abs(a.astype(np.int16) - b.astype(np.int16))))
 
 
+def write_360p(path: Path, frames: Iterable[BGRImage], crf: int) -> Path:
+    """``frames`` scaled to 640x360 and written with x264 at ``crf`` (veryfast), as a call
+    app or a shared recording would carry them."""
+    import av
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height = 640, 360
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"crf": str(crf), "preset": "veryfast"}
+        for f in frames:
+            small = cv2.resize(f, (640, 360), interpolation=cv2.INTER_AREA)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(small, format="bgr24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
 def marked_call_clip(path: Path, *, marked: bool, frames: int, session: str, key: bytes) -> Path:
     """A pan over a photo at 1280x720, watermarked for ``session`` (sealed with ``key``)
     or not (the twin), sent at 640x360 through x264 CRF 20: what a call tile shows."""
-    import av
     from skimage import data
 
     from overlay.watermark import FORMAT_VERSION, Embedder, Payload, seal_session_id
@@ -45,20 +64,8 @@ def marked_call_clip(path: Path, *, marked: bool, frames: int, session: str, key
 
     photo = cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2BGR)
     embedder = Embedder(Payload(FORMAT_VERSION, True, seal_session_id(session, key)), (1280, 720))
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=30)
-        stream.width, stream.height = 640, 360
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": "20", "preset": "veryfast"}
-        for f in pan_zoom(photo, (1280, 720), frames, noise=1.0):
-            if marked:
-                f = embedder.apply(f)
-            small = cv2.resize(f, (640, 360), interpolation=cv2.INTER_AREA)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(small, format="bgr24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
+    clip = pan_zoom(photo, (1280, 720), frames, noise=1.0)
+    return write_360p(path, (embedder.apply(f) if marked else f for f in clip), crf=20)
 
 
 def future(days: int = 30) -> date:

@@ -13,6 +13,7 @@ from watermark_content import SIZE
 from overlay.cli import main
 from overlay.frames import BGRImage
 from overlay.watermark import FORMAT_VERSION, Embedder, Payload, seal_session_id
+from tests.helpers import write_360p
 
 KEY = bytes(range(32))
 SESSION = "5e551a00"
@@ -27,20 +28,7 @@ def key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _write_mp4(path: Path, frames: list[BGRImage]) -> Path:
     path.write_bytes(b"")
-    import av
-
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=30)
-        stream.width, stream.height = 640, 360
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": "23", "preset": "veryfast"}
-        for f in frames:
-            small = cv2.resize(f, (640, 360), interpolation=cv2.INTER_AREA)
-            for p in stream.encode(av.VideoFrame.from_ndarray(small, format="bgr24")):
-                out.mux(p)
-        for p in stream.encode():
-            out.mux(p)
-    return path
+    return write_360p(path, frames, crf=23)
 
 
 @pytest.fixture(scope="module")
