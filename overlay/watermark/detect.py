@@ -54,7 +54,14 @@ from overlay.watermark.layout import (
 )
 from overlay.watermark.payload import CHECK_BITS, PAYLOAD_BITS, Payload, unpack
 
-__all__ = ["Detection", "Detector", "payload_bound", "presence_threshold", "working_size"]
+__all__ = [
+    "Detection",
+    "Detector",
+    "payload_bound",
+    "presence_threshold",
+    "working_grey",
+    "working_size",
+]
 
 #: Working pixels per cell at the nominal scale (sub-cell phases are searched in steps
 #: of 1/Q cell).
@@ -232,7 +239,7 @@ def working_size(width: int, height: int) -> tuple[int, int, int]:
     return work_w, work_h, max(1, round(work_w * height / work_h))
 
 
-def _working_grey(image: BGRImage | F32, work: tuple[int, int]) -> F32:
+def working_grey(image: BGRImage | F32, work: tuple[int, int]) -> F32:
     """The frame's grey at the working size (a cell of the nominal grid is ``Q`` pixels):
     halved (2x2 means, a fast exact path) while at least twice that size, then averaged
     over areas (OpenCV's area resampling is slow at large non-integer factors). A 2-D
@@ -367,7 +374,7 @@ class Detector:
         else:
             # From twice the working size, the size the embedder measures the picture
             # at (8 px per cell): a still's lattice score 13.5 against 8.3 made straight.
-            fine = _working_grey(columns, (2 * work[0], 2 * work[1]))
+            fine = working_grey(columns, (2 * work[0], 2 * work[1]))
             small = cast(F32, cv2.resize(fine, work, interpolation=cv2.INTER_AREA))  # 2x2 means
         self._kept.append(np.rint(fine).astype(np.uint8))
         full = self.frames % SEARCH_EVERY == 0

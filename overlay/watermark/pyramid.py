@@ -10,13 +10,12 @@ buffers are reused from frame to frame. Pure numpy/OpenCV, no I/O.
 
 from __future__ import annotations
 
-from typing import cast
-
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from overlay.frames import BGRImage
+from overlay.watermark.detect import working_grey
 
 __all__ = ["GreyPyramid"]
 
@@ -83,8 +82,4 @@ class GreyPyramid:
             k += 1
         s = 1 << k
         grey: U8 = self.levels[k][y // s : (y + bh) // s, x // s : (x + bw) // s]
-        while grey.shape[0] >= 2 * size[1] and grey.shape[1] >= 2 * size[0]:
-            half = (grey.shape[1] // 2, grey.shape[0] // 2)
-            grey = cast(U8, cv2.resize(grey, half, interpolation=cv2.INTER_LINEAR))
-        interp = cv2.INTER_AREA if grey.shape[0] > size[1] else cv2.INTER_LINEAR
-        return cast(F32, cv2.resize(grey.astype(np.float32), size, interpolation=interp))
+        return working_grey(grey, size)  # the detector's own resampling from here

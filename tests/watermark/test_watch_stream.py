@@ -15,7 +15,7 @@ from watermark_content import PAYLOAD, SIZE, clip
 import overlay.watermark as wm
 from overlay.frames import BGRImage
 from overlay.watermark import Embedder, stream
-from overlay.watermark.detect import MAX_SCALE, Detector, _scales, _working_grey, working_size
+from overlay.watermark.detect import MAX_SCALE, Detector, _scales, working_grey, working_size
 from overlay.watermark.ecc import TAIL, decode, encode
 from overlay.watermark.payload import PAYLOAD_BITS, unpack
 from overlay.watermark.pyramid import GreyPyramid
@@ -70,7 +70,7 @@ def test_pyramid_gives_the_detectors_own_working_picture(
     # The detector measures from twice its working size.
     size = (2 * work_w, 2 * work_h)
     got = pyramid.resized(size, (x, y, columns, h))
-    own = _working_grey(frame[y : y + h, x : x + columns], size)
+    own = working_grey(frame[y : y + h, x : x + columns], size)
     assert got.shape == (2 * work_h, 2 * work_w) and got.dtype == np.float32
     assert np.array_equal(got, own)
 
@@ -84,7 +84,7 @@ def test_pyramid_follows_the_latest_frame(astronaut: list[BGRImage]) -> None:
     pyramid.update(second)
     after = pyramid.resized((170, 96), (0, 0, 1912, 1080))
     assert not np.array_equal(before, after)
-    assert np.array_equal(after, _working_grey(second[:, :1912], (170, 96)))
+    assert np.array_equal(after, working_grey(second[:, :1912], (170, 96)))
 
 
 # -- detectors kept across windows, tiles at fewer scales ------------------------------
