@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from overlay.frames import BGRImage
-from overlay.watermark.ecc import decode
+from overlay.watermark.ecc import decode, decode_list
 from overlay.watermark.layout import (
     BLOCK,
     BLOCK_ROWS,
@@ -327,6 +327,9 @@ class Detector:
         self._scores: _Scores | None = None
         # The latest working pictures (nominal scale), for the sub-cell refinement.
         self._kept: deque[npt.NDArray[np.uint8]] = deque(maxlen=KEPT)
+        # Searches and payload read-outs since the window began (see ``_read_list``).
+        self._searched = 0
+        self._reads = 0
         self.frames = 0
 
     def reset(self) -> None:
@@ -336,6 +339,8 @@ class Detector:
         self._evals.fill(0.0)
         self._scores = None
         self._kept.clear()
+        self._searched = 0
+        self._reads = 0
         self.frames = 0
 
     def hypotheses(self) -> int:
@@ -477,13 +482,22 @@ class Detector:
         order = [0, *(int(i) for i in np.argsort(-z)[:READS] if i != 0)][: READS - 1]
         payload = None
         best = int(np.argmax(z))
+        self._searched += 1
         for h in order:
             payload = self._read(h)
+            self._reads += 1
             if payload is not None:
                 best = h
                 break
         else:
             payload = self._refine(best) if refine else None
+            if refine:
+                self._reads += 1
+            if payload is None and refine:
+                # The runners-up at the nominal geometry (the usual case, where the
+                # lattice score alone is weakest against the noise of the search).
+                payload = self._read_list(0)
+                best = 0 if payload is not None else best
         score = float(z[best])
         detected = payload is not None
         present = detected or score >= t_presence
@@ -582,9 +596,29 @@ class Detector:
         return unpack(decode(coded, PAYLOAD_BITS), self.public_key)
 
     def _read(self, h: int) -> Payload | None:
-        """Read the payload under hypothesis ``h``: each block's bit soft value (its mean
-        over the frames it was seen in), summed per coded bit, then Viterbi and the
-        check."""
+        """Read the payload under hypothesis ``h``: Viterbi on its soft coded bits (see
+        :meth:`_soft`), then the check."""
+        return unpack(decode(self._soft(h), PAYLOAD_BITS), self.public_key)
+
+    def _read_list(self, h: int) -> Payload | None:
+        """The runners-up of hypothesis ``h``'s read-out (list Viterbi, best first) on
+        the read-outs the window's earlier searches left unused: a window's bound
+        counts ``READS`` per search, and a search that does not refine reads one fewer.
+        Each runner-up is one more read-out against the check; the first that passes
+        is the payload."""
+        spare = READS * self._searched - self._reads
+        if spare <= 0:
+            return None
+        for bits in decode_list(self._soft(h), PAYLOAD_BITS, spare + 1)[1:]:
+            self._reads += 1
+            payload = unpack(bits, self.public_key)
+            if payload is not None:
+                return payload
+        return None
+
+    def _soft(self, h: int) -> npt.NDArray[np.float64]:
+        """Hypothesis ``h``'s soft coded bits: each block's bit soft value (its mean
+        over the frames it was seen in), summed per coded bit."""
         i, row = divmod(h, self._per_scale)
         geo = self._geo[i]
         c1, s1 = (np.take(self._sums[i][k], geo.value[row]) for k in (0, 1))
@@ -592,4 +626,4 @@ class Detector:
         value = -(c1 * geo.rot[0] + s1 * geo.rot[1]) / np.maximum(count, 1.0)
         coded = np.zeros(CODED_BITS)
         np.add.at(coded, self._bits[geo.ids], value)
-        return unpack(decode(coded, PAYLOAD_BITS), self.public_key)
+        return coded

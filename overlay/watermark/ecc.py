@@ -1,17 +1,21 @@
 """Error correction: the K=7, rate-1/2 convolutional code (171, 133 octal) with soft Viterbi.
 
 Soft values are decoded as log-likelihood-like numbers (positive means bit 1); a coded
-bit without a chip is an erasure (0).
+bit without a chip is an erasure (0). :func:`decode` gives the most likely message;
+:func:`decode_list` the few most likely, best first (a list Viterbi decoder: the
+message's keyed check picks among them, each candidate counting as one read-out in the
+detector's false-positive bound).
 """
 
 from __future__ import annotations
 
 import functools
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["TAIL", "coded_length", "decode", "encode"]
+__all__ = ["TAIL", "coded_length", "decode", "decode_list", "encode"]
 
 K = 7
 TAIL = K - 1
@@ -59,16 +63,9 @@ def decode(soft: npt.NDArray[np.float64], bits: int) -> npt.NDArray[np.uint8]:
     Next state ``n`` (input bit ``n >> 5``) has two predecessors, ``2 (n mod 32)`` and
     that plus one; on a tie the second wins.
     """
-    _, out = _trellis()
     steps = bits + TAIL
-    pairs = np.zeros((steps, 2))
-    flat = soft[: 2 * steps]
-    pairs.reshape(-1)[: flat.size] = flat
     half = _STATES // 2
-    # gains[t, input, j, parity of the predecessor]: the branch into next state
-    # (input << 5) | j from predecessor 2 j + parity.
-    gains = np.einsum("sij,tj->tis", out, pairs).reshape(steps, 2, half, 2)
-    gains[bits:, 1] = -np.inf  # the tail: only input 0
+    gains = _gains(soft, bits)
     metric = np.full((half, 2), -np.inf)
     metric[0, 0] = 0.0
     second = np.zeros((steps, 2, half), np.bool_)  # the odd predecessor won
@@ -84,3 +81,49 @@ def decode(soft: npt.NDArray[np.float64], bits: int) -> npt.NDArray[np.uint8]:
         decoded[t] = state >> (K - 2)
         state = 2 * (state % half) + back[t][state]
     return decoded[:bits]
+
+
+def _gains(soft: npt.NDArray[np.float64], bits: int) -> npt.NDArray[np.float64]:
+    """Branch gains[t, input, j, parity]: into next state ``(input << 5) | j`` from
+    predecessor ``2 j + parity`` (the tail allows input 0 only)."""
+    _, out = _trellis()
+    steps = bits + TAIL
+    pairs = np.zeros((steps, 2))
+    flat = soft[: 2 * steps]
+    pairs.reshape(-1)[: flat.size] = flat
+    gains = np.einsum("sij,tj->tis", out, pairs).reshape(steps, 2, _STATES // 2, 2)
+    gains[bits:, 1] = -np.inf
+    return cast(npt.NDArray[np.float64], gains)
+
+
+def decode_list(soft: npt.NDArray[np.float64], bits: int, size: int) -> list[npt.NDArray[np.uint8]]:
+    """The ``size`` most likely messages (distinct paths ending in the zero state), best
+    first: a parallel list Viterbi decoder (Seshadri and Sundberg), which keeps the
+    ``size`` best paths into every state. The first is :func:`decode`'s message (which
+    is faster: use it for one)."""
+    gains = _gains(soft, bits)
+    steps = bits + TAIL
+    half = _STATES // 2
+    metric = np.full((_STATES, size), -np.inf)
+    metric[0, 0] = 0.0
+    state = np.arange(_STATES)
+    low, high = state % half, state // half
+    pred = np.stack([2 * low, 2 * low + 1], axis=1)  # (next state, parity)
+    came = np.zeros((steps, _STATES, size), np.int64)  # parity * size + rank
+    for t in range(steps):
+        cand = (metric[pred] + gains[t][high, low][:, :, None]).reshape(_STATES, 2 * size)
+        order = np.argsort(-cand, axis=1, kind="stable")[:, :size]
+        metric = np.take_along_axis(cand, order, axis=1)
+        came[t] = order
+    paths = []
+    for rank in range(size):
+        if not np.isfinite(metric[0, rank]):
+            break
+        at, r = 0, rank
+        decoded = np.zeros(steps, np.uint8)
+        for t in range(steps - 1, -1, -1):
+            decoded[t] = at // half
+            parity, r = divmod(int(came[t, at, r]), size)
+            at = 2 * (at % half) + parity
+        paths.append(decoded[:bits])
+    return paths
