@@ -11,11 +11,14 @@ frames (never the pixels: a moving picture puts each block on different lattice 
 
 Decision and false positives (see ``docs/watermark.md``):
 
-- **payload**: the coded bits are read at ``READS`` hypotheses (the nominal geometry,
-  the strongest others, and the strongest refined below a quarter cell and half a
-  percent of scale: ``FINE``) with a soft Viterbi decoder; a read-out of unmarked content
-  passes the 36-bit keyed check with probability ``2 ** -36``, so a payload is reported
-  with probability at most ``READS * searches * 2 ** -36`` per window, whatever else.
+- **payload**: the coded bits are read at up to ``READS`` hypotheses per search (the
+  nominal geometry, the strongest others, and the strongest refined below a quarter cell
+  and half a percent of scale: ``FINE``) with a soft Viterbi decoder, and a refining
+  search spends the read-outs the window's earlier searches left unused on the nominal
+  read-out's runners-up (list Viterbi); a read-out of unmarked content passes the
+  36-bit keyed check with probability ``2 ** -36``, and the detector never reads more
+  than ``READS`` per search of the window, so a payload is reported with probability at
+  most ``READS * searches * 2 ** -36`` per window, whatever else.
 - **presence**: the lattice score ``z = mean_t(sum_k cos4) / sqrt(K)`` over the ``K``
   blocks in view is a sum of bounded terms that average to 0 on unmarked content
   (the keyed dither is uniform), so by Hoeffding one hypothesis reaches ``z`` with
@@ -80,8 +83,9 @@ MAX_SHIFT = (3, 6)
 #: most READS x searches x 2**-36: 8.7e-10 for verify's 15 searches); the two add, so
 #: the presence claim gets 1e-10 and a window claims anything falsely <= 1e-9.
 PRESENCE_BOUND = 1e-10
-#: Payload read-outs per search: the nominal geometry, the strongest others, and the
-#: strongest refined (see ``FINE``).
+#: Payload read-outs per search, on average over a window's searches: the nominal
+#: geometry, the strongest others, and at a refining search the strongest refined (see
+#: ``FINE``) and the nominal read-out's runners-up on what earlier searches left unused.
 READS = 4
 #: When no read-out gave a payload, the strongest hypothesis is refined: its grid moved
 #: by these fractions of a cell down and across, and scaled by ``FINE_SCALES``; the
