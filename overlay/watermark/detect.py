@@ -413,35 +413,56 @@ class Detector:
         clipped = ((img <= CLIPPED) | (img >= 255 - CLIPPED)).astype(np.float32)
         crushed = cv2.blur(clipped, (Q, Q), anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
         rows, cols = geo.rows, geo.cols
-        grid = np.full((Q * Q, rows + BLOCK[0], cols + BLOCK[1]), np.nan, np.float32)
-        worst = np.ones_like(grid)
-        for ph in range(Q * Q):
-            py, px = divmod(ph, Q)
-            cells = box[py::Q, px::Q][:rows, :cols]
-            gh, gw = cells.shape
-            ok = geo.cell_ok[ph, :gh, :gw]
-            grid[ph, :gh, :gw] = np.where(ok, cells, np.nan)
-            worst[ph, :gh, :gw] = crushed[py::Q, px::Q][:rows, :cols]
-        parts = [grid[:, dr : dr + rows, dc : dc + cols] for dr, dc in geo.cell_offsets]
-        bad = functools.reduce(
-            np.maximum, [worst[:, dr : dr + rows, dc : dc + cols] for dr, dc in geo.cell_offsets]
+        height, width = Q * rows, Q * cols
+        if box.shape[0] < height or box.shape[1] < width:
+            # Cells past a short picture: crushed, so no block reads them.
+            pad = ((0, max(0, height - box.shape[0])), (0, max(0, width - box.shape[1])))
+            box = np.pad(box, pad)
+            crushed = np.pad(crushed, pad, constant_values=1.0)
+        # The cell at grid position (r, c) under phase (py, px) is box[py + Q r, px + Q c]:
+        # every phase's grid in one reshape, (phase = py * Q + px, rows, cols).
+        grid, worst = (
+            a[:height, :width]
+            .reshape(rows, Q, cols, Q)
+            .transpose(1, 3, 0, 2)
+            .reshape(-1, rows, cols)
+            for a in (box, crushed)
         )
-        proj = np.stack(parts, axis=-1) @ geo.patterns  # (phases, rows, cols, patterns)
-        # A block whose cells are all alike carries nothing (the mark always moves
-        # some of them): a flat plate painted over the picture, a black bar.
-        spread = functools.reduce(np.maximum, parts) - functools.reduce(np.minimum, parts)
-        valid = (np.isfinite(spread) & (bad < 0.25) & (spread >= BLANK)).astype(np.float32)
-        angle = _TAU * np.nan_to_num(proj)
-        c, s = np.cos(angle), np.sin(angle)
-        c *= valid[..., None]
-        s *= valid[..., None]
-        sums = self._sums[i]
-        sums[0, :, :rows, :cols] += c
-        sums[1, :, :rows, :cols] += s
-        # Twice the angle: cos 2a = c^2 - s^2 and sin 2a = 2 c s (valid is 0 or 1).
-        sums[2, :, :rows, :cols] += c * c - s * s
-        sums[3, :, :rows, :cols] += 2.0 * c * s
-        self._seen[i][:, :rows, :cols] += valid
+        # Only blocks whose cells all lie in the grid give evidence (the others add 0).
+        br = rows - max(dr for dr, _ in geo.cell_offsets)
+        bc = cols - max(dc for _, dc in geo.cell_offsets)
+        if br > 0 and bc > 0:
+            at = [(slice(None), slice(r, r + br), slice(c, c + bc)) for r, c in geo.cell_offsets]
+            parts = [grid[a] for a in at]
+            # Cells that run past the picture are not in view.
+            seen = functools.reduce(np.logical_and, [geo.cell_ok[a] for a in at])
+            bad = functools.reduce(np.maximum, [worst[a] for a in at])
+            # A block whose cells are all alike carries nothing (the mark always moves
+            # some of them): a flat plate painted over the picture, a black bar.
+            spread = functools.reduce(np.maximum, parts) - functools.reduce(np.minimum, parts)
+            valid = (seen & (bad < 0.25) & (spread >= BLANK)).astype(np.float32)
+            # Each block's projection on each chip pattern, times tau (the angle), and its
+            # weight (1 in view, else 0), laid out as the sums are (..., patterns).
+            chips = geo.patterns * np.float32(_TAU)
+            shape = (*valid.shape, geo.npatterns)
+            angle = np.empty(shape, np.float32)
+            weight = np.empty(shape, np.float32)
+            for p in range(geo.npatterns):
+                proj = parts[0] * chips[0, p]
+                for part, chip in zip(parts[1:], chips[1:, p], strict=True):
+                    proj += part * chip
+                angle[..., p] = proj
+                weight[..., p] = valid
+            # cos and sin of the angle, times the weight, in one pass.
+            flat = (shape[0] * shape[1], shape[2] * shape[3])
+            c, s = cv2.polarToCart(weight.reshape(flat), angle.reshape(flat))
+            sums = self._sums[i][:, :, :br, :bc]
+            sums[0] += c.reshape(shape)
+            sums[1] += s.reshape(shape)
+            # Twice the angle: cos 2a = c^2 - s^2 and sin 2a = 2 c s (the weight is 0 or 1).
+            sums[2] += (c * c - s * s).reshape(shape)
+            sums[3] += (2.0 * c * s).reshape(shape)
+            self._seen[i][:, :br, :bc] += valid
         self._evals[i] += 1
 
     def _score(self) -> _Scores:

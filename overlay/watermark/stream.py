@@ -8,14 +8,21 @@ each of the ``checkpoints`` (an early search catches a strong mark after one fra
 later one averages more frames for a weak one). A target found stops being searched
 until the window ends.
 
+CPU: every scale of a search costs about as much as reading a frame at it, and the
+whole picture has 28 scales (a tile 6), so the scales other than the nominal one are
+read on fewer frames (:class:`_Paced`): none on a window's first frame (the search after
+it reads the picture as sent), and the whole picture's on every other full frame after
+it (:data:`SPREAD`). See ``docs/watch.md`` for the figures.
+
 False positives, counted per window (the same rule as ``overlay verify``):
 
 - every search in a window is one of ``len(checkpoints) * (1 + tiles)`` (counted at the
   cap, whatever was proposed), and each search covers the detector's geometry
-  hypotheses (scales, sub-cell phases, shifts); the detector takes the searches into
-  its bounds, so a window claims the mark falsely (a payload, or presence without one)
-  with probability at most ``READS * searches * 2**-36 + PRESENCE_BOUND``: 9.7e-10 with
-  the defaults (3 checkpoints, 4 tiles). :attr:`StreamDetector.window_bound` says it.
+  hypotheses (scales, sub-cell phases, shifts; every scale at every search, read yet
+  or not); the detector takes the searches into its bounds, so a window claims the
+  mark falsely (a payload, or presence without one) with probability at most
+  ``READS * searches * 2**-36 + PRESENCE_BOUND``: 9.7e-10 with the defaults (3
+  checkpoints, 4 tiles). :attr:`StreamDetector.window_bound` says it.
 - windows over time do not overlap, so the expected number of false claims over a
   stream is at most ``window_bound`` times the windows watched: at 10 samples/s and 20
   frames per window, 1 800 windows an hour, at most 1.8e-6 false claims an hour
@@ -34,12 +41,14 @@ from overlay.frames import BGRImage
 from overlay.watermark.detect import (
     PRESENCE_BOUND,
     READS,
+    SEARCH_EVERY,
     Detection,
     Detector,
+    _Geometry,
     payload_bound,
     working_size,
 )
-from overlay.watermark.layout import PUBLIC_KEY
+from overlay.watermark.layout import F32, PUBLIC_KEY
 from overlay.watermark.payload import Payload
 from overlay.watermark.pyramid import GreyPyramid
 from overlay.watermark.tiles import Box, TileFinder
@@ -54,6 +63,55 @@ TILES = 4
 #: picture's edges to a pixel or two (0.5 % of a 432-pixel tile), so the 14 % zoom range
 #: searched in the whole picture would be 28 scales where 6 (1.000-1.025) cover it.
 TILE_SCALE = 1.03
+
+
+#: The whole picture reads each scale other than the nominal one on every ``SPREAD``-th
+#: of its full frames after the first (see :class:`_Paced`); a tile (6 scales, not 28)
+#: on every one.
+SPREAD = 2
+
+
+class _Paced(Detector):
+    """A :class:`Detector` that reads the scales other than the nominal one on fewer of
+    its full frames (the :class:`Detector` reads every scale on every ``SEARCH_EVERY``-th
+    frame, the nominal one on every frame):
+
+    - not on the window's first frame when the window has other full frames: the search
+      after one frame then reads the nominal scale alone (the picture as sent, the usual
+      case: a strong mark is still found after one frame, at 1/28 of the whole picture's
+      search); a scale read on one frame could only add a mark strong enough to be found
+      a quarter of a window later anyway.
+    - scale ``i`` on the later full frames ``k`` (1, 2, ...) with ``(k - i) % spread
+      == 0``: each reads ``1 / spread`` of the scales, and every scale is read on every
+      ``spread``-th (at least once a window).
+
+    Which frames a scale reads does not depend on the picture, so each hypothesis's
+    score keeps its bound (a scale not read yet scores 0), and every scale is searched,
+    and counted, at every search.
+
+    Args:
+        window: the frames of a window (the detector is reset between windows).
+        spread: read each scale but the nominal one on every ``spread``-th full frame.
+    """
+
+    def __init__(
+        self,
+        public_key: bytes = PUBLIC_KEY,
+        *,
+        searches: int = 1,
+        max_scale: float | None = None,
+        window: int,
+        spread: int = 1,
+    ) -> None:
+        super().__init__(public_key, searches=searches, max_scale=max_scale)
+        full = -(-window // SEARCH_EVERY)  # full frames per window
+        self._first = 1 if full > 1 else 0
+        self._spread = max(1, min(spread, full - self._first))
+
+    def _accumulate(self, img: F32, geo: _Geometry, i: int) -> None:
+        k = self.frames // SEARCH_EVERY - self._first
+        if not i or (k >= 0 and (k - i) % self._spread == 0):
+            super()._accumulate(img, geo, i)
 
 
 def checkpoints_for(window: int) -> tuple[int, ...]:
@@ -171,6 +229,7 @@ class StreamDetector:
         checkpoints: tuple[int, ...] | None = None,
         tiles: int = TILES,
         tile_scale: float = TILE_SCALE,
+        spread: int = SPREAD,
     ) -> None:
         if window < 1:
             raise ValueError(f"window {window} must be 1 frame or more")
@@ -183,6 +242,9 @@ class StreamDetector:
             self.checkpoints = (*self.checkpoints, window)
         self.tiles = tiles
         self.tile_scale = tile_scale
+        if spread < 1:
+            raise ValueError(f"spread {spread} must be 1 or more")
+        self.spread = spread
         #: Searches per window, counted in every bound.
         self.searches = len(self.checkpoints) * (1 + tiles)
         # Idle detectors by working size (a detector's geometry is built for one size:
@@ -230,10 +292,16 @@ class StreamDetector:
         idle = self._pool.get((box is None, *work))
         if idle:
             det = idle.pop()
-        elif box is None:
-            det = Detector(self.public_key, searches=self.searches)
         else:
-            det = Detector(self.public_key, searches=self.searches, max_scale=self.tile_scale)
+            # The whole picture at every scale (read on fewer frames), a tile at a few.
+            whole = box is None
+            det = _Paced(
+                self.public_key,
+                searches=self.searches,
+                max_scale=None if whole else self.tile_scale,
+                window=self.window,
+                spread=self.spread if whole else 1,
+            )
         det.reset()
         return _Target(box, det, work, (x, y, columns, bh))
 

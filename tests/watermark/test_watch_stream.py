@@ -1,9 +1,13 @@
 """The streaming detector's cheap paths: one grey pyramid per frame for every search,
 detectors kept across windows, tiles searched at fewer scales (counted in the bounds),
-the faster Viterbi decoder, and the stream's public names."""
+the whole picture's scales read on every other full frame, the faster per-frame
+accumulation and Viterbi decoder, and the stream's public names."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+from collections.abc import Callable, Iterator
 from unittest import mock
 
 import cv2
@@ -15,7 +19,14 @@ from watermark_content import PAYLOAD, SIZE, clip
 import overlay.watermark as wm
 from overlay.frames import BGRImage
 from overlay.watermark import Embedder, stream
-from overlay.watermark.detect import MAX_SCALE, Detector, _scales, working_grey, working_size
+from overlay.watermark.detect import (
+    MAX_SCALE,
+    SEARCH_EVERY,
+    Detector,
+    _scales,
+    working_grey,
+    working_size,
+)
 from overlay.watermark.ecc import TAIL, decode, encode
 from overlay.watermark.payload import PAYLOAD_BITS, unpack
 from overlay.watermark.pyramid import GreyPyramid
@@ -90,27 +101,34 @@ def test_pyramid_follows_the_latest_frame(astronaut: list[BGRImage]) -> None:
 # -- detectors kept across windows, tiles at fewer scales ------------------------------
 
 
+@contextlib.contextmanager
+def _counting_builds() -> Iterator[Callable[[], int]]:
+    """Counts the detectors the stream builds."""
+    with mock.patch.object(stream, "_Paced", wraps=stream._Paced) as built:
+        yield lambda: built.call_count
+
+
 def test_a_steady_grid_builds_its_detectors_once(photos: list[list[BGRImage]]) -> None:
     pages = _grid([*photos, photos[0]])
-    with mock.patch.object(stream, "Detector", wraps=Detector) as built:
+    with _counting_builds() as built:
         s = StreamDetector(window=2, checkpoints=(2,))
         for i, page in enumerate(pages):  # two windows
             s.add(page, i / 10)
     assert s.windows == 2 and s.decision is not None
     assert len(s.decision.boxes) == 4
-    assert built.call_count == 5  # the whole picture and 4 tiles, once
+    assert built() == 5  # the whole picture and 4 tiles, once
 
 
 def test_a_capture_of_another_shape_gets_new_detectors(photos: list[list[BGRImage]]) -> None:
     """(A capture of the same shape at another size keeps them: the working pictures
     depend on the shape alone.)"""
     pages = _grid([*photos, photos[0]])[:2] + _grid([*photos, photos[0]], (1440, 1080))[2:]
-    with mock.patch.object(stream, "Detector", wraps=Detector) as built:
+    with _counting_builds() as built:
         s = StreamDetector(window=2, checkpoints=(2,))
         for i, page in enumerate(pages):
             s.add(page, i / 10)
     assert s.windows == 2 and s.decision is not None
-    assert built.call_count > 5
+    assert built() > 5
     # The tiles of the new capture, not the old capture's boxes that still fit in it.
     assert len(s.decision.boxes) == 4
     assert all(x + w <= 1440 and y + h <= 1080 for x, y, w, h in s.decision.boxes)
@@ -178,6 +196,149 @@ def test_fewer_scales_lower_the_presence_threshold_by_their_count() -> None:
     assert full.hypotheses() == 28 * 16 * 28 * 15  # scales x phases x shifts x searches
     assert tile.hypotheses() * 28 == full.hypotheses() * 6  # 6 of 28 scales (1.000-1.025)
     assert tile.detect().presence_threshold < full.detect().presence_threshold
+
+
+# -- the scales other than the nominal one read on fewer frames -------------------------
+
+
+def _reads(det: Detector, frames: list[BGRImage]) -> list[list[int]]:
+    """The scales ``det`` reads on each of ``frames`` (its accumulation calls)."""
+    read: list[list[int]] = []
+    with mock.patch.object(Detector, "_accumulate", autospec=True) as acc:
+        for f in frames:
+            acc.reset_mock()
+            det.add(f)
+            read.append([c.args[3] for c in acc.call_args_list])
+    return read
+
+
+def test_the_whole_picture_reads_each_scale_on_every_other_full_frame_after_the_first(
+    astronaut: list[BGRImage],
+) -> None:
+    frames = (astronaut * 5)[:20]
+    det = stream._Paced(searches=15, window=20, spread=2)
+    read = _reads(det, frames)
+    others = set(range(1, len(_scales())))
+    # The nominal scale alone on every frame but the full ones after the first.
+    later = [k * SEARCH_EVERY for k in (1, 2, 3, 4)]
+    assert all(r == [0] for i, r in enumerate(read) if i not in later)
+    # Alternate halves on those: every scale twice a window.
+    evens, odds = {i for i in others if i % 2 == 0}, {i for i in others if i % 2 == 1}
+    assert [set(read[i]) - {0} for i in later] == [evens, odds, evens, odds]
+    assert all(read[i][0] == 0 for i in later)
+    # Every scale is still searched, and counted, at every search.
+    assert det.hypotheses() == Detector(searches=15).hypotheses()
+    assert det.detect(refine=False).hypotheses == det.hypotheses()
+
+
+def test_a_tile_reads_its_scales_on_every_full_frame_after_the_first(
+    astronaut: list[BGRImage],
+) -> None:
+    frames = (astronaut * 5)[:20]
+    det = stream._Paced(searches=15, max_scale=TILE_SCALE, window=20)
+    read = _reads(det, frames)
+    later = [k * SEARCH_EVERY for k in (1, 2, 3, 4)]
+    assert all(r == [0] for i, r in enumerate(read) if i not in later)
+    assert all(read[i] == list(range(6)) for i in later)
+
+
+def test_a_window_with_one_full_frame_reads_every_scale_on_it(
+    astronaut: list[BGRImage],
+) -> None:
+    read = _reads(stream._Paced(searches=3, window=SEARCH_EVERY, spread=2), astronaut)
+    assert read[0] == list(range(len(_scales())))
+    assert read[1:] == [[0]] * (len(astronaut) - 1)
+    assert StreamDetector(spread=1).spread == 1
+    with pytest.raises(ValueError, match="spread 0"):
+        StreamDetector(spread=0)
+
+
+# -- the per-frame accumulation ---------------------------------------------------------
+
+
+def _reference_accumulate(self: Detector, img: npt.NDArray[np.float32], geo, i: int) -> None:  # type: ignore[no-untyped-def]
+    """The accumulation as first written (a grid per phase, NaN outside the picture)."""
+    from overlay.watermark.detect import _TAU, BLANK, BLOCK, CLIPPED, Q
+
+    box = cv2.blur(img, (Q, Q), anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+    clipped = ((img <= CLIPPED) | (img >= 255 - CLIPPED)).astype(np.float32)
+    crushed = cv2.blur(clipped, (Q, Q), anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+    rows, cols = geo.rows, geo.cols
+    grid = np.full((Q * Q, rows + BLOCK[0], cols + BLOCK[1]), np.nan, np.float32)
+    worst = np.ones_like(grid)
+    for ph in range(Q * Q):
+        py, px = divmod(ph, Q)
+        cells = box[py::Q, px::Q][:rows, :cols]
+        gh, gw = cells.shape
+        ok = geo.cell_ok[ph, :gh, :gw]
+        grid[ph, :gh, :gw] = np.where(ok, cells, np.nan)
+        worst[ph, :gh, :gw] = crushed[py::Q, px::Q][:rows, :cols]
+    parts = [grid[:, dr : dr + rows, dc : dc + cols] for dr, dc in geo.cell_offsets]
+    bad = functools.reduce(
+        np.maximum, [worst[:, dr : dr + rows, dc : dc + cols] for dr, dc in geo.cell_offsets]
+    )
+    proj = np.stack(parts, axis=-1) @ geo.patterns
+    spread = functools.reduce(np.maximum, parts) - functools.reduce(np.minimum, parts)
+    valid = (np.isfinite(spread) & (bad < 0.25) & (spread >= BLANK)).astype(np.float32)
+    angle = _TAU * np.nan_to_num(proj)
+    c, s = np.cos(angle), np.sin(angle)
+    c *= valid[..., None]
+    s *= valid[..., None]
+    sums = self._sums[i]
+    sums[0, :, :rows, :cols] += c
+    sums[1, :, :rows, :cols] += s
+    sums[2, :, :rows, :cols] += c * c - s * s
+    sums[3, :, :rows, :cols] += 2.0 * c * s
+    self._seen[i][:, :rows, :cols] += valid
+    self._evals[i] += 1
+
+
+def _accumulated(frames: list[BGRImage], reference: bool) -> Detector:
+    det = Detector(searches=10)
+    if reference:
+        with mock.patch.object(Detector, "_accumulate", _reference_accumulate):
+            for f in frames:
+                det.add(f)
+    else:
+        for f in frames:
+            det.add(f)
+    return det
+
+
+def _hard_frames(astronaut: list[BGRImage], marked: list[BGRImage]) -> list[BGRImage]:
+    """Marked and unmarked frames, one crushed to black and white in parts, one flat."""
+    crushed = marked[1].copy()
+    crushed[:200] = 0
+    crushed[400:500, :600] = 255
+    flat = np.full_like(marked[2], 128)
+    return [marked[0], crushed, astronaut[0], flat, marked[3], astronaut[1], marked[2]]
+
+
+def test_the_accumulation_adds_what_the_first_version_added(
+    astronaut: list[BGRImage], marked_astronaut: list[BGRImage]
+) -> None:
+    frames = _hard_frames(astronaut, marked_astronaut)
+    fast, slow = _accumulated(frames, False), _accumulated(frames, True)
+    for a, b in zip(fast._sums, slow._sums, strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=2e-4)
+    for a, b in zip(fast._seen, slow._seen, strict=True):
+        assert np.array_equal(a, b)
+    assert np.array_equal(fast._evals, slow._evals)
+    np.testing.assert_allclose(fast._score().z, slow._score().z, rtol=0, atol=1e-4)
+    got, want = fast.detect(), slow.detect()
+    assert got.payload == want.payload == PAYLOAD and got.score == pytest.approx(want.score)
+
+
+def test_the_accumulation_comparison_sees_another_frame(
+    astronaut: list[BGRImage], marked_astronaut: list[BGRImage]
+) -> None:
+    frames = _hard_frames(astronaut, marked_astronaut)
+    fast = _accumulated(frames, False)
+    other = _accumulated([*frames[:-1], astronaut[2]], True)
+    assert (
+        max(float(np.abs(a - b).max()) for a, b in zip(fast._sums, other._sums, strict=True)) > 0.1
+    )
+    assert not all(np.array_equal(a, b) for a, b in zip(fast._seen, other._seen, strict=True))
 
 
 # -- the Viterbi decoder ----------------------------------------------------------------
