@@ -386,10 +386,9 @@ class Detector:
             fine = working_grey(columns, (2 * work[0], 2 * work[1]))
             small = cast(F32, cv2.resize(fine, work, interpolation=cv2.INTER_AREA))  # 2x2 means
         self._kept.append(np.rint(fine).astype(np.uint8))
-        full = self.frames % SEARCH_EVERY == 0
         for i, (s, geo) in enumerate(zip(self._scales, self._geo, strict=True)):
-            if i and not full:
-                break
+            if not self._reads_scale(i):
+                continue
             if s != 1.0:
                 # Resampled by exactly 1 / s across and down (sizes in whole pixels would
                 # round the scale: 96 rows to 86 is 1.116, not the 1.110 searched, a
@@ -400,6 +399,12 @@ class Detector:
                 img = small
             self._accumulate(cast(F32, img), geo, i)
         self.frames += 1
+
+    def _reads_scale(self, i: int) -> bool:
+        """Whether the frame being added is read at scale ``i``: the nominal scale on
+        every frame, the others on every ``SEARCH_EVERY``-th (a subclass may read them
+        on fewer; which frames must not depend on the picture)."""
+        return not i or self.frames % SEARCH_EVERY == 0
 
     @staticmethod
     def _scaled(work: tuple[int, int], s: float) -> tuple[int, int]:

@@ -44,11 +44,10 @@ from overlay.watermark.detect import (
     SEARCH_EVERY,
     Detection,
     Detector,
-    _Geometry,
     payload_bound,
     working_size,
 )
-from overlay.watermark.layout import F32, PUBLIC_KEY
+from overlay.watermark.layout import PUBLIC_KEY
 from overlay.watermark.payload import Payload
 from overlay.watermark.pyramid import GreyPyramid
 from overlay.watermark.tiles import Box, TileFinder
@@ -108,10 +107,11 @@ class _Paced(Detector):
         self._first = 1 if full > 1 else 0
         self._spread = max(1, min(spread, full - self._first))
 
-    def _accumulate(self, img: F32, geo: _Geometry, i: int) -> None:
+    def _reads_scale(self, i: int) -> bool:
+        if not super()._reads_scale(i):
+            return False
         k = self.frames // SEARCH_EVERY - self._first
-        if not i or (k >= 0 and (k - i) % self._spread == 0):
-            super()._accumulate(img, geo, i)
+        return not i or (k >= 0 and (k - i) % self._spread == 0)
 
 
 def checkpoints_for(window: int) -> tuple[int, ...]:
