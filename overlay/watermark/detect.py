@@ -520,14 +520,15 @@ class Detector:
                 best = h
                 break
         else:
-            payload = self._refine(best) if refine else None
             if refine:
+                payload = self._refine(best)
                 self._reads += 1
             if payload is None and refine:
                 # The runners-up at the nominal geometry (the usual case, where the
                 # lattice score alone is weakest against the noise of the search).
                 payload = self._read_list(0)
-                best = 0 if payload is not None else best
+                if payload is not None:
+                    best = 0
         score = float(z[best])
         detected = payload is not None
         present = detected or score >= t_presence
