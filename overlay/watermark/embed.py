@@ -175,10 +175,11 @@ class Embedder:
         #: The rounded change at fit size, offset by ``BIAS`` (uint8: one resize draws
         #: both signs).
         self._small = np.full((fh, fw), BIAS, np.uint8)
-        # The stamp's working rows: a part of the change, and it on B, G and R.
-        self._row_part = np.zeros((STAMP_ROWS, self._src_w), np.uint8)
+        #: The change in force at frame size: its positive part and its negative part.
+        self._parts = np.zeros((2, h, w), np.uint8)
+        self._bias = np.full((h, self._src_w), BIAS, np.uint8)
+        #: The stamp's working rows: a part of the change on B, G and R.
         self._row_bgr = np.zeros((STAMP_ROWS, w, 3), np.uint8)
-        self._bias = np.full_like(self._row_part, BIAS)
         # Reused every frame (no full-size allocation per frame): the frame's grey, and
         # each band's upsampled slab.
         self._frame_grey = np.zeros((h, self._src_w), np.uint8)
@@ -362,33 +363,30 @@ class Embedder:
         # Rounded, offset by BIAS and saturated into uint8 (the change is far smaller).
         cv2.addWeighted(change, 1.0, change, 0.0, BIAS, dst=self._small[rows], dtype=cv2.CV_8U)
         s0, s1 = band.slab_pixels
+        y0, y1 = band.pixels
+        w = self._src_w
         big = self._slab_px[self._bands.index(band)]
-        cv2.resize(
-            self._small[rows], (self._src_w, s1 - s0), dst=big, interpolation=cv2.INTER_LINEAR
-        )
+        cv2.resize(self._small[rows], (w, s1 - s0), dst=big, interpolation=cv2.INTER_LINEAR)
+        drawn, bias = big[y0 - s0 : y1 - s0], self._bias[y0:y1]
+        pos, neg = self._parts[0, y0:y1], self._parts[1, y0:y1]
+        cv2.subtract(drawn, bias, dst=pos[:, :w])
+        cv2.subtract(bias, drawn, dst=neg[:, :w])
+        for part in (pos, neg):
+            part[:, w:] = part[:, w - 1 : w]
 
     def _stamp(self, image: BGRImage) -> None:
-        """Add the drawn change to ``image`` in place, ``STAMP_ROWS`` rows at a time: its
-        positive part added and its negative part subtracted with saturation, the same
-        on B, G and R (a change of luma only, which 4:2:0 keeps). A few rows at a time
-        keep the working rows in cache: the frame is read and written once."""
-        w = self._src_w
-        for band, drawn in zip(self._bands, self._slab_px, strict=True):
-            y0, y1 = band.pixels
-            s0 = band.slab_pixels[0]
-            for r in range(y0, y1, STAMP_ROWS):
-                n = min(STAMP_ROWS, y1 - r)
-                src = drawn[r - s0 : r - s0 + n]
-                rows = image[r : r + n]
-                part, bgr = self._row_part[:n], self._row_bgr[:n]
-                cv2.subtract(src, self._bias[:n], dst=part)
-                cv2.cvtColor(part, cv2.COLOR_GRAY2BGR, dst=bgr[:, :w])
-                bgr[:, w:] = bgr[:, w - 1 : w]
-                cv2.add(rows, bgr, dst=rows)
-                cv2.subtract(self._bias[:n], src, dst=part)
-                cv2.cvtColor(part, cv2.COLOR_GRAY2BGR, dst=bgr[:, :w])
-                bgr[:, w:] = bgr[:, w - 1 : w]
-                cv2.subtract(rows, bgr, dst=rows)
+        """Add the change in force to ``image`` in place, ``STAMP_ROWS`` rows at a time:
+        its positive part added and its negative part subtracted with saturation, the
+        same on B, G and R (a change of luma only, which 4:2:0 keeps). A few rows at a
+        time keep the working rows in cache."""
+        pos, neg = self._parts
+        for r in range(0, image.shape[0], STAMP_ROWS):
+            rows = image[r : r + STAMP_ROWS]
+            bgr = self._row_bgr[: rows.shape[0]]
+            cv2.cvtColor(pos[r : r + STAMP_ROWS], cv2.COLOR_GRAY2BGR, dst=bgr)
+            cv2.add(rows, bgr, dst=rows)
+            cv2.cvtColor(neg[r : r + STAMP_ROWS], cv2.COLOR_GRAY2BGR, dst=bgr)
+            cv2.subtract(rows, bgr, dst=rows)
 
     # -- per frame --------------------------------------------------------------------
     def apply(self, image: BGRImage) -> BGRImage:
@@ -414,11 +412,5 @@ class Embedder:
 
     def change(self) -> npt.NDArray[np.int16]:
         """The change in force, in grey levels per (H, 3W) byte (for measurements)."""
-        w, h = self.size
-        change = np.empty((h, w), np.int16)
-        for band, drawn in zip(self._bands, self._slab_px, strict=True):
-            (y0, y1), s0 = band.pixels, band.slab_pixels[0]
-            change[y0:y1, : self._src_w] = drawn[y0 - s0 : y1 - s0]
-        change[:, self._src_w :] = change[:, self._src_w - 1 : self._src_w]
-        change -= BIAS
+        change = self._parts[0].astype(np.int16) - self._parts[1]
         return np.repeat(change, 3, axis=1)
