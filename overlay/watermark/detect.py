@@ -329,7 +329,10 @@ def _steadiness(box: F32, geo: _Geometry) -> F32:
     sx = proj[1:-1, 2:] - proj[1:-1, :-2]
     sy = proj[2:, 1:-1] - proj[:-2, 1:-1]
     # S = half the difference across two pixels; the weight exp(-STEADY (Sx^2 + Sy^2)).
-    weight = np.exp((sx * sx + sy * sy) * np.float32(-STEADY / 4.0))
+    weight = sx * sx
+    weight += sy * sy
+    weight *= np.float32(-STEADY / 4.0)
+    cv2.exp(weight, dst=weight)
     return cast(
         F32,
         weight.reshape(geo.rows, Q, geo.cols, Q)
