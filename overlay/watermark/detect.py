@@ -34,6 +34,7 @@ import functools
 import itertools
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -109,6 +110,34 @@ CLIPPED = 2
 #: A block whose cell means all lie within this many grey levels is blank.
 BLANK = 0.5
 _TAU = 2.0 * math.pi / STEP
+#: Off the nominal scale (a crop of the height, or a crop zoomed back) the true grid lies
+#: anywhere between the phases searched, up to half a working pixel (an eighth of a
+#: cell) from the nearest in each direction, and a block's projection read that far off
+#: moves by about half its change per working pixel across and down (``S_x``, ``S_y``:
+#: the picture's own texture at the cells' edges, several grey levels on a textured
+#: photo, about one on a flat area). Such a block's evidence is weighted by the lattice
+#: score it keeps on average under a misplacement uniform over that range:
+#: ``exp(-STEADY * (S_x ** 2 + S_y ** 2))``, ``STEADY = tau ** 2 / 6`` (the expected
+#: ``cos(2 tau e)`` of a Gaussian error of that variance). A weight in [0, 1] drawn from
+#: the picture alone keeps every block's term bounded by its weight and of mean 0 on
+#: unmarked content, so the presence bound stands. A still textured picture read off
+#: its grid had its true hypothesis ranked 28th-205th at 1.3-2.1 among noise up to 3.1;
+#: weighted, first (see ``docs/watermark.md``).
+STEADY = _TAU**2 / 6.0
+#: The refinement also reads the pictures through these inverse display gammas
+#: (``in = 255 (out / 255) ** (1 / g)``) and keeps the one with the highest lattice score:
+#: a gamma scales every block's projection by the curve's local slope (0.63 at video black
+#: for a gamma of 1.25), which moves it off its lattice point.
+GAMMAS = (0.8, 0.9, 1.12, 1.25)
+#: A still window (its latest ``FINE_FRAMES`` kept pictures alike: a mean difference of
+#: at most ``STILL`` grey levels) gives one observation however many frames it holds, so
+#: the search cannot average the noise of the phases it misses away: the true grid's
+#: nearest hypothesis can rank below a few others. There the refinement first screens
+#: this many of the strongest hypotheses (each one's best ``FINE`` offset on the latest
+#: picture) and refines the one that scores highest. Choosing by lattice score reads no
+#: payload: the read-out counted is still one.
+STILL_CANDIDATES = 32
+STILL = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +314,52 @@ def _cell_sums(corners: F32) -> F32:
     )
 
 
+def _steadiness(box: F32, geo: _Geometry) -> F32:
+    """Each block position's weight (see ``STEADY``) from the cell means ``box`` (a
+    cell's mean at every working pixel), laid out as the phase grids are."""
+    height, width = Q * geo.rows, Q * geo.cols
+    proj = np.zeros((height + 2, width + 2), np.float32)
+    # The projection on one chip pattern (the others are its negatives or alike in
+    # their sensitivity: balanced chips), with a pixel of margin on every side.
+    for (dr, dc), chip in zip(geo.cell_offsets, geo.patterns[:, 0].tolist(), strict=True):
+        part = box[Q * dr : Q * dr + height, Q * dc : Q * dc + width]
+        proj[1 : 1 + part.shape[0], 1 : 1 + part.shape[1]] += chip * part
+    proj[0], proj[-1] = proj[1], proj[-2]
+    proj[:, 0], proj[:, -1] = proj[:, 1], proj[:, -2]
+    sx = proj[1:-1, 2:] - proj[1:-1, :-2]
+    sy = proj[2:, 1:-1] - proj[:-2, 1:-1]
+    # S = half the difference across two pixels; the weight exp(-STEADY (Sx^2 + Sy^2)).
+    weight = sx * sx
+    weight += sy * sy
+    weight *= np.float32(-STEADY / 4.0)
+    cv2.exp(weight, dst=weight)
+    return cast(
+        F32,
+        weight.reshape(geo.rows, Q, geo.cols, Q)
+        .transpose(1, 3, 0, 2)
+        .reshape(-1, geo.rows, geo.cols),
+    )
+
+
+def _integrals(pictures: list[npt.NDArray[np.uint8]], gamma: float = 1.0) -> F32:
+    """The integral images of kept ``pictures`` (through the inverse of a display
+    ``gamma``: ``255 (v / 255) ** (1 / gamma)``) and of their crushed pixels (the
+    received picture's), rows first (rows + 1, 2, pictures, columns + 1): the rows a
+    grid needs are whole slabs."""
+    height, width = pictures[0].shape
+    out = np.empty((height + 1, 2, len(pictures), width + 1), np.float32)
+    table = 255.0 * (np.arange(256, dtype=np.float32) / 255.0) ** np.float32(1.0 / gamma)
+    for j, picture in enumerate(pictures):
+        crushed = ((picture <= CLIPPED) | (picture >= 255 - CLIPPED)).astype(np.uint8)
+        values = picture if gamma == 1.0 else table[picture]
+        out[:, 0, j] = cv2.integral(values, sdepth=cv2.CV_32F)
+        out[:, 1, j] = cv2.integral(crushed, sdepth=cv2.CV_32F)
+    return out
+
+
+_Evaluate = Callable[[float, float, float, F32, str], tuple[float, F32]]
+
+
 class Detector:
     """Accumulates frames of one video (or one image) and searches them for the mark.
 
@@ -305,6 +380,10 @@ class Detector:
             ``MAX_SCALE``); a picture cut out by a box known to within a few pixels needs
             only the first few. The bounds count the scales searched.
     """
+
+    #: Hypotheses the refinement screens in a still window (see ``STILL_CANDIDATES``;
+    #: a subclass may screen fewer: each costs about 7 ms CPU).
+    still_candidates = STILL_CANDIDATES
 
     def __init__(
         self,
@@ -446,6 +525,9 @@ class Detector:
             # some of them): a flat plate painted over the picture, a black bar.
             spread = functools.reduce(np.maximum, parts) - functools.reduce(np.minimum, parts)
             valid = (seen & (bad < 0.25) & (spread >= BLANK)).astype(np.float32)
+            if i:
+                # Off the nominal scale: weighted by how steady each block is (see STEADY).
+                valid *= _steadiness(cast(F32, box), geo)[:, :br, :bc]
             # Each block's projection on each chip pattern, times tau (the angle), and its
             # weight (1 in view, else 0), laid out as the sums are (..., patterns).
             chips = geo.patterns * np.float32(_TAU)
@@ -521,7 +603,7 @@ class Detector:
                 break
         else:
             if refine:
-                payload = self._refine(best)
+                payload = self._refine(self._candidates(z, best))
                 self._reads += 1
             if payload is None and refine:
                 # The runners-up at the nominal geometry (the usual case, where the
@@ -543,6 +625,18 @@ class Detector:
             detected, present, payload, score, t_presence, bound, hyp, scale, offset, self.frames
         )
 
+    def _candidates(self, z: F32, best: int) -> list[int]:
+        """The hypotheses the refinement starts from: the strongest, and in a still
+        window (the latest kept pictures alike) the next strongest too, up to
+        ``STILL_CANDIDATES`` (see there)."""
+        kept = list(self._kept)[-FINE_FRAMES:]
+        if len(kept) > 1:
+            last = kept[-1].astype(np.int16)
+            if any(float(np.mean(np.abs(last - p))) > STILL for p in kept[:-1]):
+                return [best]
+        strongest = (int(h) for h in np.argsort(-z)[: self.still_candidates])
+        return [best, *(h for h in strongest if h != best)][: self.still_candidates]
+
     def _describe(self, h: int) -> tuple[float, tuple[float, float]]:
         grid, shift = divmod(h, (MAX_SHIFT[0] + 1) * (MAX_SHIFT[1] + 1))
         scale_i, phase = divmod(grid, Q * Q)
@@ -553,37 +647,79 @@ class Detector:
         cell = self._size[1] / CELLS_PER_HEIGHT * scale
         return scale, ((sx - px / Q) * cell, (sy - py / Q) * cell)
 
-    def _refine(self, h: int) -> Payload | None:
-        """Read the payload at the best refinement (by lattice score) of hypothesis
-        ``h`` (see ``FINE``), from the kept pictures, or None.
+    def _refine(self, candidates: list[int]) -> Payload | None:
+        """Read the payload at the best refinement (by lattice score) of the first of
+        ``candidates`` (see ``FINE``), or, when the window is still and there are
+        several, of the one whose refinement scores highest on the latest picture (see
+        ``STILL_CANDIDATES``), from the kept pictures, or None.
 
         Cell means come from each picture's integral image read between pixels (exact
         for any fractional cell), so every refinement costs a few lookups per cell.
         """
         if not self._kept:
             return None
+        kept = list(self._kept)
+        n = len(kept)
+        plain = _integrals(kept)
+        choose = slice(max(0, n - FINE_FRAMES), n)
+        h = candidates[0]
+        shape = kept[0].shape
+        if len(candidates) > 1:
+            latest = plain[:, :, n - 1 :]
+            offsets = list(itertools.product(FINE, FINE))
+
+            def screen(c: int) -> float:
+                evaluate = self._evaluator(c, *shape)
+                return max(evaluate(1.0, dy, dx, latest, "latest")[0] for dy, dx in offsets)
+
+            h = max(candidates, key=screen)
+        evaluate = self._evaluator(h, *shape)
+        # The refinement is chosen on the latest ``FINE_FRAMES`` pictures (enough to
+        # tell an aligned grid), the payload read on all of them.
+        chosen = plain[:, :, choose]
+        trials = itertools.product(FINE_SCALES, FINE, FINE)
+        at = max(trials, key=lambda t: evaluate(t[0], t[1], t[2], chosen, "chosen")[0])
+        # Then the pictures through each inverse gamma (see GAMMAS), at that grid and at
+        # the strongest hypothesis's and the nominal one's own (a gamma alone moves no
+        # grid; the refinement chose its offset, and in a still window its hypothesis,
+        # on pictures whose blocks the gamma moved off their lattice points).
+        unmoved = (1.0, 0.0, 0.0)
+        grids = [(h, evaluate, at)]
+        grids += [(c, self._evaluator(c, *shape), unmoved) for c in {candidates[0], 0}]
+        best = (evaluate(*at, chosen, "chosen")[0], 1.0, grids[0])
+        for g in GAMMAS:
+            pictures = _integrals(kept[choose], g)
+            for grid in grids:
+                z = grid[1](*grid[2], pictures, f"chosen {g}")[0]
+                if z > best[0]:
+                    best = (z, g, grid)
+        _, gamma, (h, reader, at) = best
+        source = plain if gamma == 1.0 else _integrals(kept, gamma)
+        soft = reader(*at, source, f"all {gamma}")[1]
+        ids = self._geo[h // self._per_scale].ids
+        coded = np.zeros(CODED_BITS)
+        np.add.at(coded, self._bits[ids], soft)
+        return unpack(decode(coded, PAYLOAD_BITS), self.public_key)
+
+    def _evaluator(self, h: int, height: int, width: int) -> _Evaluate:
+        """For hypothesis ``h`` on kept pictures of ``height`` x ``width``: a function of
+        (k, dy, dx, integrals, label) giving the lattice score and the blocks' bit soft
+        values with the grid scaled by ``k`` and moved by (dy, dx) cells, read from
+        ``integrals`` (see :func:`_integrals`; ``label`` names them for a cache of the
+        rows read)."""
         i, row = divmod(h, self._per_scale)
         geo, s = self._geo[i], self._scales[i]
         phase, shift = divmod(row, geo.shifts)
         py, px = divmod(phase, Q)
         sy, sx = divmod(shift, MAX_SHIFT[1] + 1)
-        n = len(self._kept)
-        height, width = self._kept[0].shape
-        # The integral images of the pictures and of their crushed pixels, rows first
-        # (rows + 1, 2, frames, columns + 1): the rows a grid needs are whole slabs.
-        integral = np.empty((height + 1, 2, n, width + 1), np.float32)
-        for j, picture in enumerate(self._kept):
-            crushed = ((picture <= CLIPPED) | (picture >= 255 - CLIPPED)).astype(np.uint8)
-            integral[:, 0, j] = cv2.integral(picture, sdepth=cv2.CV_32F)
-            integral[:, 1, j] = cv2.integral(crushed, sdepth=cv2.CV_32F)
-        rows_at: dict[tuple[float, float, int], F32] = {}
+        rows_at: dict[tuple[float, float, str], F32] = {}
         chips = (geo.chips * (1.0 / (BLOCK[0] * BLOCK[1]))).T
         r_first = geo.block_cells[0] - sy
         c_first = geo.block_cells[1] - sx
 
-        def evaluate(k: float, dy: float, dx: float, frames: slice) -> tuple[float, F32]:
-            """The lattice score and the blocks' bit soft values with the grid scaled by
-            ``k`` and moved by (dy, dx) cells."""
+        def evaluate(
+            k: float, dy: float, dx: float, integral: F32, label: str
+        ) -> tuple[float, F32]:
             cell = 2 * Q * s * k  # a cell in kept pixels
             grid_h = min(CELLS_PER_HEIGHT, int(height / cell))
             grid_w = int(width / cell)
@@ -595,9 +731,9 @@ class Detector:
             ys = (py / Q + dy + np.arange(grid_h + 1, dtype=np.float64)) * cell
             xs = (px / Q + dx + np.arange(grid_w + 1, dtype=np.float64)) * cell
             ok = _fits(ys, height)[:, None] & _fits(xs, width)[None, :]
-            key = (k, dy, frames.start)
+            key = (k, dy, label)
             if key not in rows_at:
-                rows_at[key] = np.ascontiguousarray(_between(integral[:, :, frames], ys, 0))
+                rows_at[key] = np.ascontiguousarray(_between(integral, ys, 0))
             corners = _between(rows_at[key], xs, 3).transpose(1, 2, 0, 3)
             sums = _cell_sums(corners) * (1.0 / cell**2)
             means = np.where(ok, sums[0], np.nan)
@@ -616,15 +752,7 @@ class Detector:
             c1 = (np.cos(angle) * valid).sum(axis=0)
             return z, cast(F32, -c1 / np.maximum(count, 1.0))
 
-        # The refinement is chosen on the latest ``FINE_FRAMES`` pictures (enough to
-        # tell an aligned grid), the payload read on all of them.
-        choose = slice(max(0, n - FINE_FRAMES), n)
-        trials = itertools.product(FINE_SCALES, FINE, FINE)
-        at = max(trials, key=lambda t: evaluate(t[0], t[1], t[2], choose)[0])
-        best = evaluate(*at, frames=slice(0, n))
-        coded = np.zeros(CODED_BITS)
-        np.add.at(coded, self._bits[geo.ids], best[1])
-        return unpack(decode(coded, PAYLOAD_BITS), self.public_key)
+        return evaluate
 
     def _read(self, h: int) -> Payload | None:
         """Read the payload under hypothesis ``h``: Viterbi on its soft coded bits (see

@@ -258,7 +258,7 @@ def test_a_window_with_one_full_frame_reads_every_scale_on_it(
 
 def _reference_accumulate(self: Detector, img: npt.NDArray[np.float32], geo, i: int) -> None:  # type: ignore[no-untyped-def]
     """The accumulation as first written (a grid per phase, NaN outside the picture)."""
-    from overlay.watermark.detect import _TAU, BLANK, BLOCK, CLIPPED, Q
+    from overlay.watermark.detect import _TAU, BLANK, BLOCK, CLIPPED, Q, _steadiness
 
     box = cv2.blur(img, (Q, Q), anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
     clipped = ((img <= CLIPPED) | (img >= 255 - CLIPPED)).astype(np.float32)
@@ -280,6 +280,8 @@ def _reference_accumulate(self: Detector, img: npt.NDArray[np.float32], geo, i: 
     proj = np.stack(parts, axis=-1) @ geo.patterns
     spread = functools.reduce(np.maximum, parts) - functools.reduce(np.minimum, parts)
     valid = (np.isfinite(spread) & (bad < 0.25) & (spread >= BLANK)).astype(np.float32)
+    if i:  # off the nominal scale, weighted by each block's steadiness (added later)
+        valid *= _steadiness(box, geo)
     angle = _TAU * np.nan_to_num(proj)
     c, s = np.cos(angle), np.sin(angle)
     c *= valid[..., None]
