@@ -43,6 +43,7 @@ import numpy.typing as npt
 
 from overlay.frames import BGRImage
 from overlay.watermark.ecc import decode, decode_list
+from overlay.watermark.lattice import scorer
 from overlay.watermark.layout import (
     BLOCK,
     BLOCK_ROWS,
@@ -484,9 +485,10 @@ class Detector:
             if not self._evals[i]:
                 continue
             n = self._evals[i]
-            c2, s2 = (np.take(self._sums[i][k], geo.value) for k in (2, 3))
-            cos4 = (c2 * geo.rot[2] + s2 * geo.rot[3]).sum(axis=1) / n
-            weight = np.take(self._seen[i], geo.pos).sum(axis=1) / n
+            # The gather of every hypothesis's blocks, as matrix products (lattice.py).
+            lattice = scorer(geo)
+            cos4 = lattice.cos4(self._sums[i]) / n
+            weight = lattice.count(self._seen[i]) / n
             sl = slice(i * self._per_scale, (i + 1) * self._per_scale)
             z[sl] = cos4 / np.sqrt(np.maximum(weight, 1.0))
             evals[sl] = n
