@@ -24,8 +24,8 @@ from overlay.watermark.detect import (
     MAX_SCALE,
     SEARCH_EVERY,
     Detector,
-    _Scores,
     _scales,
+    _Scores,
     working_grey,
     working_size,
 )
