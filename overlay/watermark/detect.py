@@ -289,6 +289,12 @@ def _cell_sums(corners: F32) -> F32:
 def _negated(chips: F32) -> tuple[list[int], list[tuple[int, int]]]:
     """The chip patterns (columns of ``chips``) to compute, and for every pattern which
     of those (index into the first list) and the sign of its angle."""
+    return _negated_of(chips.tobytes(), chips.shape)
+
+
+@functools.lru_cache(maxsize=16)
+def _negated_of(raw: bytes, shape: tuple[int, ...]) -> tuple[list[int], list[tuple[int, int]]]:
+    chips = np.frombuffer(raw, np.float32).reshape(shape)
     own: list[int] = []
     of: list[tuple[int, int]] = []
     for p in range(chips.shape[1]):
