@@ -13,6 +13,10 @@ Candidates come from frames seen over a window, at a small analysis size:
 - **motion components**: connected moving areas (a picture pasted over other content,
   with no flat gutter around it).
 
+Only the page's colour is cut away: beside an exactly flat page (an app's background),
+a line is the page's where its pixels are within a grey level of it and still, so a
+picture's dark edge beside a dark page stays in the picture (see ``FLAT``).
+
 Each candidate's sides are then snapped to the strongest edge nearby in the latest
 frame at full size: the detector needs the picture's top-left within about one cell
 (1/24 of its height) and its height within about +0/-12 %, and the analysis size is
