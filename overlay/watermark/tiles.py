@@ -13,6 +13,10 @@ Candidates come from frames seen over a window, at a small analysis size:
 - **motion components**: connected moving areas (a picture pasted over other content,
   with no flat gutter around it).
 
+Only the page's colour is cut away: beside an exactly flat page (an app's background),
+a line is the page's where its pixels are within a grey level of it and still, so a
+picture's dark edge beside a dark page stays in the picture (see ``FLAT``).
+
 Each candidate's sides are then snapped to the strongest edge nearby in the latest
 frame at full size: the detector needs the picture's top-left within about one cell
 (1/24 of its height) and its height within about +0/-12 %, and the analysis size is
@@ -57,6 +61,14 @@ ASPECT = (0.5, 2.5)
 #: A line (row or column) is page-coloured when 80 % of it is within this many grey
 #: levels of the page around the tiles.
 PAGE = 8.0
+#: An exactly flat page (an app's background: at least ``FLAT_SHARE`` of the page's
+#: pixels along the frame's edges within ``FLAT`` grey levels of its colour and still
+#: over the window) is told
+#: from a picture beside it more closely: a page line's pixels are then within ``FLAT``
+#: levels of it and still (a picture's dark sky next to a dark grey player is within
+#: PAGE levels of it, but not that flat).
+FLAT = 1.0
+FLAT_SHARE = 0.75
 #: A border line steps by this many grey levels along this share of its length.
 BORDER = 4.0
 BORDER_SHARE = 0.9
@@ -66,6 +78,7 @@ MAX_BORDERS = 2
 SAME = 0.7
 
 F32 = npt.NDArray[np.float32]
+U8 = npt.NDArray[np.uint8]
 
 
 def _iou(a: Box, b: Box) -> float:
@@ -130,7 +143,7 @@ def _xy_cut(
     rows_mask: npt.NDArray[np.bool_],
     cols_mask: npt.NDArray[np.bool_],
     mean: F32,
-    page: float | None,
+    page: npt.NDArray[np.bool_] | None,
     x0: int,
     y0: int,
     x1: int,
@@ -140,7 +153,8 @@ def _xy_cut(
     """Leaves of the recursive cut of the region along inactive rows and columns
     (gutters), each trimmed to its active part (analysis pixels). Rows are judged on
     ``rows_mask`` and columns on ``cols_mask`` (activity measured along each, so that an
-    edge does not bleed into the gutter beside it)."""
+    edge does not bleed into the gutter beside it). ``page`` says which pixels have the
+    page's colour (None: no page)."""
     if x1 <= x0 or y1 <= y0:
         return []
     rows = _runs(rows_mask[y0:y1, x0:x1].mean(axis=1) >= GUTTER)
@@ -149,12 +163,12 @@ def _xy_cut(
         rows = _gutters(
             rows,
             y1 - y0,
-            lambda a, b: (np.abs(mean[y0 + a : y0 + b, x0:x1] - page) <= PAGE).mean(axis=1) >= 0.8,
+            lambda a, b: page[y0 + a : y0 + b, x0:x1].mean(axis=1) >= 0.8,
         )
         cols = _gutters(
             cols,
             x1 - x0,
-            lambda a, b: (np.abs(mean[y0:y1, x0 + a : x0 + b] - page) <= PAGE).mean(axis=0) >= 0.8,
+            lambda a, b: page[y0:y1, x0 + a : x0 + b].mean(axis=0) >= 0.8,
         )
     if not rows or not cols:
         return []
@@ -234,7 +248,6 @@ def _snap(grey: npt.NDArray[np.uint8], box: Box, band: int) -> Box:
     """
     h, w = grey.shape
     x, y, bw, bh = box
-    g = grey.astype(np.float32)
 
     def side(pos: int, inward: int, rows: bool, start: int, end: int) -> int:
         inset = (end - start) // 10
@@ -248,8 +261,9 @@ def _snap(grey: npt.NDArray[np.uint8], box: Box, band: int) -> Box:
             outside = p - 1 if inward > 0 else p
             if not (0 <= inside < limit and 0 <= outside < limit):
                 continue
-            li = g[inside, a:b] if rows else g[a:b, inside]
-            lo = g[outside, a:b] if rows else g[a:b, outside]
+            # Only the lines compared are made float (not the whole frame).
+            li = (grey[inside, a:b] if rows else grey[a:b, inside]).astype(np.float32)
+            lo = (grey[outside, a:b] if rows else grey[a:b, outside]).astype(np.float32)
             score = float(np.abs(li - lo).mean()) / (1.0 + float(lo.std()))
             scores.append(score)
             if score > best_score:
@@ -269,10 +283,15 @@ def _snap(grey: npt.NDArray[np.uint8], box: Box, band: int) -> Box:
 
 
 def _page(
-    rows_mask: npt.NDArray[np.bool_], cols_mask: npt.NDArray[np.bool_], mean: F32
-) -> float | None:
-    """The colour of the page around the tiles: the flat rows and columns at the edges
-    of the frame (None when the tiles reach every edge)."""
+    rows_mask: npt.NDArray[np.bool_],
+    cols_mask: npt.NDArray[np.bool_],
+    mean: F32,
+    change: U8 | None,
+) -> npt.NDArray[np.bool_] | None:
+    """The pixels of the page's colour: the page is the flat rows and columns at the
+    edges of the frame (None when the tiles reach every edge); a pixel has its colour
+    within PAGE grey levels, or, when the page is exactly flat (see ``FLAT``), within
+    FLAT levels and still (``change``: the largest change between frames)."""
     rows = np.flatnonzero(rows_mask.mean(axis=1) >= GUTTER)
     cols = np.flatnonzero(cols_mask.mean(axis=0) >= GUTTER)
     if rows.size == 0 or cols.size == 0:
@@ -281,7 +300,18 @@ def _page(
     ring[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] = False
     if not ring.any():
         return None
-    return float(np.median(mean[ring]))
+    off = np.abs(mean - float(np.median(mean[ring])))
+    flat = cast(npt.NDArray[np.bool_], off <= FLAT)
+    if change is not None:
+        flat &= change <= FLAT
+    # Judged on the page's outermost lines (the frame's edges): a dark picture edge
+    # inside the ring (trimmed from the activity, not from the page) is not the page.
+    edge = np.zeros(mean.shape, np.bool_)
+    edge[:2], edge[-2:], edge[:, :2], edge[:, -2:] = True, True, True, True
+    edge &= ring
+    if edge.any() and float(flat[edge].mean()) >= FLAT_SHARE:
+        return flat
+    return cast(npt.NDArray[np.bool_], off <= PAGE)
 
 
 class TileFinder:
@@ -306,8 +336,10 @@ class TileFinder:
     def __init__(self, *, limit: int = 4) -> None:
         self.limit = limit
         self.frames = 0
-        self._moving: F32 | None = None
-        self._prev: F32 | None = None
+        # The largest change between consecutive frames, the latest analysis picture
+        # (grey levels, exact in uint8) and the window's sum.
+        self._moving: U8 | None = None
+        self._prev: U8 | None = None
         self._sum: F32 | None = None
         self._last: npt.NDArray[np.uint8] | None = None
         self._scale = 1.0
@@ -349,12 +381,18 @@ class TileFinder:
             small = cast(
                 npt.NDArray[np.uint8], cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
             )
-        cur = small.astype(np.float32)
         if self._prev is not None:
-            change = cast(F32, cv2.absdiff(cur, self._prev))
-            self._moving = change if self._moving is None else np.maximum(self._moving, change)
-        self._sum = cur.copy() if self._sum is None else self._sum + cur
-        self._prev = cur
+            change = cast(U8, cv2.absdiff(small, self._prev))
+            if self._moving is None:
+                self._moving = change
+            else:
+                np.maximum(self._moving, change, out=self._moving)
+        if self._sum is None:
+            self._sum = small.astype(np.float32)
+        else:
+            self._sum += small
+        # A copy: ``small`` may be the pyramid's buffer, which the next frame overwrites.
+        self._prev = small.copy()
         self._last = grey
         self.frames += 1
 
@@ -377,9 +415,8 @@ class TileFinder:
         ah, aw = mean.shape
         stirring = self._moving > STIRRING if self._moving is not None else np.zeros_like(moving)
         rows_mask, cols_mask = along_rows | stirring, along_cols | stirring
-        leaves = _xy_cut(
-            rows_mask, cols_mask, mean, _page(rows_mask, cols_mask, mean), 0, 0, aw, ah
-        )
+        page = _page(rows_mask, cols_mask, mean, self._moving)
+        leaves = _xy_cut(rows_mask, cols_mask, mean, page, 0, 0, aw, ah)
         found = list(leaves)
         closed = cv2.morphologyEx(
             moving.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)
@@ -392,7 +429,11 @@ class TileFinder:
             # crosses it, the cut split one picture (a still dark plate over it, as
             # dark as the page, looked like a gutter) and the area is the picture.
             spans = sum(_inside(o, box) for o in leaves) >= 2
-            if n >= 0.5 * bw * bh and (not spans or not _still_line(moving, box)):
+            # A moving area inside a leaf and most of it is the leaf's picture, part of
+            # it still (a blurred background, a dark sky): the leaf, bounded by the
+            # page, is the picture; the moving part alone would outrank it.
+            within = any(_inside(box, o) and _iou(box, o) > SAME for o in leaves)
+            if n >= 0.5 * bw * bh and not within and (not spans or not _still_line(moving, box)):
                 found.append(box)
         area = ah * aw
         scored: list[tuple[float, Box]] = []

@@ -6,6 +6,7 @@ accumulation and Viterbi decoder, and the stream's public names."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 from collections.abc import Callable, Iterator
 from unittest import mock
@@ -24,10 +25,12 @@ from overlay.watermark.detect import (
     SEARCH_EVERY,
     Detector,
     _scales,
+    _Scores,
     working_grey,
     working_size,
 )
 from overlay.watermark.ecc import TAIL, decode, encode
+from overlay.watermark.lattice import LatticeScorer
 from overlay.watermark.payload import PAYLOAD_BITS, unpack
 from overlay.watermark.pyramid import GreyPyramid
 from overlay.watermark.stream import TILE_SCALE, StreamDetector
@@ -341,6 +344,77 @@ def test_the_accumulation_comparison_sees_another_frame(
         max(float(np.abs(a - b).max()) for a, b in zip(fast._sums, other._sums, strict=True)) > 0.1
     )
     assert not all(np.array_equal(a, b) for a, b in zip(fast._seen, other._seen, strict=True))
+
+
+# -- the lattice scores as matrix products ----------------------------------------------
+
+
+def _gathered(det: Detector) -> npt.NDArray[np.float32]:
+    """Every hypothesis's score the way ``Detector._score`` first computed it: a gather
+    of every hypothesis's block positions from the sums."""
+    z = np.zeros(det.hypotheses() // det.searches, np.float32)
+    per = z.size // len(det._geo)
+    for i, geo in enumerate(det._geo):
+        n = det._evals[i]
+        if not n:
+            continue
+        c2, s2 = (np.take(det._sums[i][k], geo.value) for k in (2, 3))
+        cos4 = (c2 * geo.rot[2] + s2 * geo.rot[3]).sum(axis=1) / n
+        weight = np.take(det._seen[i], geo.pos).sum(axis=1) / n
+        z[i * per : (i + 1) * per] = cos4 / np.sqrt(np.maximum(weight, 1.0))
+    return z
+
+
+@pytest.mark.parametrize("crop", [None, (10, 6, 944, 531)])
+def test_the_lattice_products_give_the_gathers_scores(
+    crop: tuple[int, int, int, int] | None,
+    astronaut: list[BGRImage],
+    marked_astronaut: list[BGRImage],
+) -> None:
+    frames = _hard_frames(astronaut, marked_astronaut)
+    if crop is not None:  # a tile's shape: another geometry
+        x, y, w, h = crop
+        frames = [cv2.resize(f, (1920, 1080))[y : y + h, x : x + w] for f in frames]
+    det = Detector(searches=15)
+    for f in frames:
+        det.add(f)
+    assert det._evals.min() > 0  # every scale was read (the first frame reads them all)
+    want = _gathered(det)
+    got = det._score().z
+    np.testing.assert_allclose(got, want, rtol=0, atol=2e-6 * float(np.abs(want).max()))
+    # The same hypotheses lead, in the same order, and the same decision.
+    assert np.array_equal(np.argsort(-got)[:8], np.argsort(-want)[:8])
+    twin = copy.deepcopy(det)
+    result = det.detect()
+
+    def gathered_scores(self: Detector) -> _Scores:
+        return _Scores(_gathered(self), np.ones(1, np.float32))
+
+    with mock.patch.object(Detector, "_score", gathered_scores):
+        reference = twin.detect()
+    assert result.payload == reference.payload and result.present == reference.present
+    assert result.score == pytest.approx(reference.score, rel=1e-5)
+    assert (result.scale, result.offset) == (reference.scale, reference.offset)
+    if crop is None:
+        assert result.payload == PAYLOAD
+
+
+def test_the_lattice_comparison_sees_other_sums(
+    astronaut: list[BGRImage], marked_astronaut: list[BGRImage]
+) -> None:
+    frames = _hard_frames(astronaut, marked_astronaut)
+    det, other = Detector(searches=15), Detector(searches=15)
+    for f, g in zip(frames, [*frames[:-1], astronaut[2]], strict=True):
+        det.add(f)
+        other.add(g)
+    assert float(np.abs(det._score().z - _gathered(other)).max()) > 0.1
+    # A geometry whose shifts do not repeat across phases is refused, not misread.
+    geo = det._geo[0]
+    bent = copy.copy(geo)
+    bent.pos = geo.pos.copy()
+    bent.pos[geo.shifts, 0] += 1  # phase 1, shift 0: block 0 one position over
+    with pytest.raises(ValueError, match="does not repeat its shifts"):
+        LatticeScorer(bent)
 
 
 # -- the Viterbi decoder ----------------------------------------------------------------
