@@ -25,8 +25,11 @@ from overlay.watermark.payload import PAYLOAD_BITS, pack, unpack
 
 SIZE = (1280, 720)
 #: A session whose 30-frame window after x264 at 300 kbit/s (one thread: the same
-#: bitstream on any machine) is read by a runner-up only (found by scanning ids).
-PAYLOAD = Payload(2, True, "dfa3bb66")
+#: bitstream on any machine) is read by a runner-up only (found by scanning ids; the
+#: window depends on the embedder's and the detector's exact arithmetic, so a change to
+#: either can move it: scan again, checking the window is not read with ``_read_list``
+#: disabled).
+PAYLOAD = Payload(2, True, "7922e4ff")
 SEARCHES = (1, 4, 15, 30)
 
 
