@@ -361,29 +361,6 @@ def _integrals(pictures: list[npt.NDArray[np.uint8]], gamma: float = 1.0) -> F32
 _Evaluate = Callable[[float, float, float, F32, str], tuple[float, F32]]
 
 
-def _negated(chips: F32) -> tuple[list[int], list[tuple[int, int]]]:
-    """The chip patterns (columns of ``chips``) to compute, and for every pattern which
-    of those (index into the first list) and the sign of its angle."""
-    return _negated_of(chips.tobytes(), chips.shape)
-
-
-@functools.lru_cache(maxsize=16)
-def _negated_of(raw: bytes, shape: tuple[int, ...]) -> tuple[list[int], list[tuple[int, int]]]:
-    chips = np.frombuffer(raw, np.float32).reshape(shape)
-    own: list[int] = []
-    of: list[tuple[int, int]] = []
-    for p in range(chips.shape[1]):
-        twin = next(
-            (j for j, q in enumerate(own) if np.array_equal(chips[:, p], -chips[:, q])), None
-        )
-        if twin is None:
-            own.append(p)
-            of.append((len(own) - 1, 1))
-        else:
-            of.append((twin, -1))
-    return own, of
-
-
 class Detector:
     """Accumulates frames of one video (or one image) and searches them for the mark.
 
@@ -555,33 +532,24 @@ class Detector:
             # Each block's projection on each chip pattern, times tau (the angle), and its
             # weight (1 in view, else 0), laid out as the sums are (..., patterns).
             chips = geo.patterns * np.float32(_TAU)
-            # A pattern that is an earlier one's negative (two-cell blocks: half of
-            # them) has its angles negated: the same cosines, the sines negated (the
-            # same bits: polarToCart is odd in the angle), computed once.
-            own, of = _negated(chips)
-            shape = (*valid.shape, len(own))
+            shape = (*valid.shape, geo.npatterns)
             angle = np.empty(shape, np.float32)
             weight = np.empty(shape, np.float32)
-            for j, p in enumerate(own):
+            for p in range(geo.npatterns):
                 proj = parts[0] * chips[0, p]
                 for part, chip in zip(parts[1:], chips[1:, p], strict=True):
                     proj += part * chip
-                angle[..., j] = proj
-                weight[..., j] = valid
+                angle[..., p] = proj
+                weight[..., p] = valid
             # cos and sin of the angle, times the weight, in one pass.
             flat = (shape[0] * shape[1], shape[2] * shape[3])
-            c, s = (
-                a.reshape(shape) for a in cv2.polarToCart(weight.reshape(flat), angle.reshape(flat))
-            )
-            # Twice the angle: cos 2a = c^2 - s^2 and sin 2a = 2 c s (the weight is 0 or 1).
-            terms = (c, s, c * c - s * s, 2.0 * c * s)
+            c, s = cv2.polarToCart(weight.reshape(flat), angle.reshape(flat))
             sums = self._sums[i][:, :, :br, :bc]
-            for p, (j, sign) in enumerate(of):
-                for k, term in enumerate(terms):
-                    if sign < 0 and k % 2:
-                        sums[k, ..., p] -= term[..., j]
-                    else:
-                        sums[k, ..., p] += term[..., j]
+            sums[0] += c.reshape(shape)
+            sums[1] += s.reshape(shape)
+            # Twice the angle: cos 2a = c^2 - s^2 and sin 2a = 2 c s (the weight is 0 or 1).
+            sums[2] += (c * c - s * s).reshape(shape)
+            sums[3] += (2.0 * c * s).reshape(shape)
             self._seen[i][:, :br, :bc] += valid
         self._evals[i] += 1
 
