@@ -3,9 +3,9 @@
 Per frame, for one band of cell rows (the first frame: all of them): the picture's grey
 at ``FIT`` pixels per cell, every block's projection, the per-cell change that puts it
 on its bit's lattice point (refined twice against what the detector will measure),
-rendered with soft cell edges and upsampled into one (H, W) uint8 plane offset by
-``BIAS``; every frame adds its positive part and subtracts its negative part with
-saturation, a few rows at a time. The change follows the picture
+rendered with soft cell edges, upsampled once (offset by ``BIAS`` in uint8) and split
+into its positive and negative parts, one channel each; every frame adds the one and
+subtracts the other with saturation, a few rows at a time. The change follows the picture
 (that is what makes it blind to the picture's own texture): on a still picture it is
 constant; where the picture moves it moves with it, a cell at most ``RATE`` grey levels
 per fit, and a block keeps its lattice point while the picture allows (``KEEP``), so
@@ -115,11 +115,11 @@ class Embedder:
     grey at ``FIT`` pixels per cell, one band of cell rows per frame (``BANDS``), so a
     frame's cost does not depend on how much the picture moved; a band whose picture
     did not change keeps its mark, and a cell's change moves at most ``RATE`` per fit,
-    so the mark never changes in one jump. The change is drawn with soft cell edges and
-    upsampled band by band into one (H, W) uint8 plane offset by ``BIAS``; every frame
-    adds its positive part and subtracts its negative part with saturation (the same
-    change on B, G and R is a change of luma only, which 4:2:0 keeps), ``STAMP_ROWS``
-    rows at a time so that the frame is read and written once.
+    so the mark never changes in one jump. The change is drawn with soft cell edges,
+    upsampled band by band (offset by ``BIAS`` in uint8) and split into its positive and
+    negative parts, (H, W) one channel each; every frame adds the one and subtracts the
+    other with saturation (the same change on B, G and R is a change of luma only, which
+    4:2:0 keeps), ``STAMP_ROWS`` rows at a time so that the working rows stay in cache.
 
     Args:
         payload: what to embed.
@@ -183,8 +183,8 @@ class Embedder:
         # Reused every frame (no full-size allocation per frame): the frame's grey, and
         # each band's upsampled slab.
         self._frame_grey = np.zeros((h, self._src_w), np.uint8)
-        #: The change drawn at frame size, offset by BIAS, slab by slab (the stamp adds
-        #: each band's rows of its slab).
+        #: Each band's slab upsampled to frame size, offset by BIAS (``_draw`` splits the
+        #: band's rows of it into ``_parts``).
         self._slab_px = [
             np.full((b.slab_pixels[1] - b.slab_pixels[0], self._src_w), BIAS, np.uint8)
             for b in self._bands
