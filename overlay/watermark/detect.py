@@ -530,7 +530,8 @@ class Detector:
                 # Off the nominal scale: weighted by how steady each block is (see STEADY).
                 valid *= _steadiness(cast(F32, box), geo)[:, :br, :bc]
             # Each block's projection on each chip pattern, times tau (the angle), and its
-            # weight (1 in view, else 0), laid out as the sums are (..., patterns).
+            # weight (0 out of view; 1 in view, or its steadiness off the nominal scale),
+            # laid out as the sums are (..., patterns).
             chips = geo.patterns * np.float32(_TAU)
             shape = (*valid.shape, geo.npatterns)
             angle = np.empty(shape, np.float32)
@@ -547,7 +548,9 @@ class Detector:
             sums = self._sums[i][:, :, :br, :bc]
             sums[0] += c.reshape(shape)
             sums[1] += s.reshape(shape)
-            # Twice the angle: cos 2a = c^2 - s^2 and sin 2a = 2 c s (the weight is 0 or 1).
+            # Twice the angle: c^2 - s^2 = w^2 cos 2a and 2 c s = w^2 sin 2a for weight w:
+            # a term bounded by w^2 <= w (w in [0, 1]), while the count adds w, so the
+            # score's sqrt(sum of weights) stays a conservative scale.
             sums[2] += (c * c - s * s).reshape(shape)
             sums[3] += (2.0 * c * s).reshape(shape)
             self._seen[i][:, :br, :bc] += valid
