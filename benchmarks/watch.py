@@ -24,6 +24,8 @@ the wall time each sample took is measured apart, for the CPU column):
   case: nothing is found, so the whole picture and the 4 tiles are searched at every
   sample), as % of one core at 10 samples/s, beside a plain copy of the frame in the same
   run.
+
+Every part runs with one OpenCV thread, as ``overlay watch`` does.
 """
 
 from __future__ import annotations
@@ -467,6 +469,7 @@ def main() -> None:
     parser.add_argument("--segment", type=int, default=600, help="samples per content segment")
     args = parser.parse_args()
     parts = args.parts.split(",")
+    cv2.setNumThreads(1)  # as `overlay watch` runs (overlay/cli/watch.py)
     load = os.getloadavg()[0]
     print(f"load average at start: {load:.2f}")
     if "a" in parts:

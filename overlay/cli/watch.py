@@ -120,11 +120,17 @@ def _stop_on_signals(stop: Any) -> Iterator[None]:
 
 def run(args: argparse.Namespace) -> int:
     _check(args)
+    import cv2
+
     from overlay.cli.run import _source_from_args
     from overlay.cli.verify import _key
     from overlay.sources import SourceOptions, open_source
     from overlay.watching import DISCLOSED, LOST, Watcher, WatchEvent
 
+    # A watch runs beside the call it watches: one OpenCV thread. Its pool's threads
+    # spend about a fifth more process time on the same searches here (2 vCPUs) and
+    # would take the call app's second core (benchmarks/watch.py, part c, does the same).
+    cv2.setNumThreads(1)
     key = _key(args.key)
     options = SourceOptions(loop=False, fps=args.fps)
     source = open_source(_source_from_args(args) or args.source, options)

@@ -43,7 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from overlay.frames import BGRImage
-from overlay.watermark.ecc import decode, decode_list
+from overlay.watermark.ecc import decode, decode_list, decode_many
 from overlay.watermark.lattice import scorer
 from overlay.watermark.layout import (
     BLOCK,
@@ -385,6 +385,9 @@ class Detector:
     #: Hypotheses the refinement screens in a still window (see ``STILL_CANDIDATES``;
     #: a subclass may screen fewer: each costs about 7 ms CPU).
     still_candidates = STILL_CANDIDATES
+    #: The inverse gammas the refinement also reads through (see ``GAMMAS``; a subclass
+    #: may read fewer: together they cost about as much as the refinement's own trials).
+    gammas: tuple[float, ...] = GAMMAS
 
     def __init__(
         self,
@@ -600,8 +603,11 @@ class Detector:
         payload = None
         best = int(np.argmax(z))
         self._searched += 1
-        for h in order:
-            payload = self._read(h)
+        # Each hypothesis's read-out: Viterbi on its soft coded bits (see :meth:`_soft`,
+        # decoded together), then the check, in order until one passes.
+        messages = decode_many(np.stack([self._soft(h) for h in order]), PAYLOAD_BITS)
+        for h, bits in zip(order, messages, strict=True):
+            payload = unpack(bits, self.public_key)
             self._reads += 1
             if payload is not None:
                 best = h
@@ -692,7 +698,7 @@ class Detector:
         grids = [(h, evaluate, at)]
         grids += [(c, self._evaluator(c, *shape), unmoved) for c in {candidates[0], 0}]
         best = (evaluate(*at, chosen, "chosen")[0], 1.0, grids[0])
-        for g in GAMMAS:
+        for g in self.gammas:
             pictures = _integrals(kept[choose], g)
             for grid in grids:
                 z = grid[1](*grid[2], pictures, f"chosen {g}")[0]
@@ -758,11 +764,6 @@ class Detector:
             return z, cast(F32, -c1 / np.maximum(count, 1.0))
 
         return evaluate
-
-    def _read(self, h: int) -> Payload | None:
-        """Read the payload under hypothesis ``h``: Viterbi on its soft coded bits (see
-        :meth:`_soft`), then the check."""
-        return unpack(decode(self._soft(h), PAYLOAD_BITS), self.public_key)
 
     def _read_list(self, h: int) -> Payload | None:
         """The runners-up of hypothesis ``h``'s read-out (list Viterbi, best first) on

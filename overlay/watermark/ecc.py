@@ -15,7 +15,7 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["TAIL", "coded_length", "decode", "decode_list", "encode"]
+__all__ = ["TAIL", "coded_length", "decode", "decode_list", "decode_many", "encode"]
 
 K = 7
 TAIL = K - 1
@@ -63,36 +63,48 @@ def decode(soft: npt.NDArray[np.float64], bits: int) -> npt.NDArray[np.uint8]:
     Next state ``n`` (input bit ``n >> 5``) has two predecessors, ``2 (n mod 32)`` and
     that plus one; on a tie the second wins.
     """
+    message: npt.NDArray[np.uint8] = decode_many(soft[None], bits)[0]
+    return message
+
+
+def decode_many(soft: npt.NDArray[np.float64], bits: int) -> npt.NDArray[np.uint8]:
+    """:func:`decode` of each row of ``soft`` (n, coded), as (n, bits): the same
+    messages, the trellis steps shared by the rows (a step's cost is mostly numpy's
+    per-call overhead, so a few rows cost about as much as one)."""
+    n = soft.shape[0]
     steps = bits + TAIL
     half = _STATES // 2
     gains = _gains(soft, bits)
-    metric = np.full((half, 2), -np.inf)
-    metric[0, 0] = 0.0
-    second = np.zeros((steps, 2, half), np.bool_)  # the odd predecessor won
+    metric = np.full((n, half, 2), -np.inf)
+    metric[:, 0, 0] = 0.0
+    second = np.zeros((steps, n, 2, half), np.bool_)  # the odd predecessor won
     for t in range(steps):
-        cand = metric[None] + gains[t]
+        cand = metric[:, None] + gains[:, t]
         odd = cand[..., 1] >= cand[..., 0]
         second[t] = odd
-        metric = np.where(odd, cand[..., 1], cand[..., 0]).reshape(half, 2)
-    back = second.reshape(steps, _STATES).tolist()
-    state = 0
-    decoded = np.zeros(steps, np.uint8)
-    for t in range(steps - 1, -1, -1):
-        decoded[t] = state >> (K - 2)
-        state = 2 * (state % half) + back[t][state]
-    return decoded[:bits]
+        metric = np.where(odd, cand[..., 1], cand[..., 0]).reshape(n, half, 2)
+    back = second.reshape(steps, n, _STATES).transpose(1, 0, 2).tolist()
+    decoded = np.zeros((n, steps), np.uint8)
+    for row, won in enumerate(back):
+        state = 0
+        for t in range(steps - 1, -1, -1):
+            decoded[row, t] = state >> (K - 2)
+            state = 2 * (state % half) + won[t][state]
+    return decoded[:, :bits]
 
 
 def _gains(soft: npt.NDArray[np.float64], bits: int) -> npt.NDArray[np.float64]:
-    """Branch gains[t, input, j, parity]: into next state ``(input << 5) | j`` from
-    predecessor ``2 j + parity`` (the tail allows input 0 only)."""
+    """Branch gains[row, t, input, j, parity] of each row of ``soft`` (n, coded): into
+    next state ``(input << 5) | j`` from predecessor ``2 j + parity`` (the tail allows
+    input 0 only)."""
     _, out = _trellis()
     steps = bits + TAIL
-    pairs = np.zeros((steps, 2))
-    flat = soft[: 2 * steps]
-    pairs.reshape(-1)[: flat.size] = flat
-    gains = np.einsum("sij,tj->tis", out, pairs).reshape(steps, 2, _STATES // 2, 2)
-    gains[bits:, 1] = -np.inf
+    n = soft.shape[0]
+    pairs = np.zeros((n, steps, 2))
+    flat = soft[:, : 2 * steps]
+    pairs.reshape(n, -1)[:, : flat.shape[1]] = flat
+    gains = np.einsum("sij,ntj->ntis", out, pairs).reshape(n, steps, 2, _STATES // 2, 2)
+    gains[:, bits:, 1] = -np.inf
     return cast(npt.NDArray[np.float64], gains)
 
 
@@ -101,7 +113,7 @@ def decode_list(soft: npt.NDArray[np.float64], bits: int, size: int) -> list[npt
     first: a parallel list Viterbi decoder (Seshadri and Sundberg), which keeps the
     ``size`` best paths into every state. The first is :func:`decode`'s message (which
     is faster: use it for one)."""
-    gains = _gains(soft, bits)
+    gains = _gains(soft[None], bits)[0]
     steps = bits + TAIL
     half = _STATES // 2
     metric = np.full((_STATES, size), -np.inf)

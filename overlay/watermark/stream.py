@@ -91,6 +91,10 @@ class _Paced(Detector):
     In a still window the refinement screens ``still_candidates`` hypotheses (about 7
     ms CPU each, once a window) instead of the verify's 32: a live watch keeps its CPU
     for the moving pictures of calls, and a still one is read again the next window.
+    And it reads the pictures as captured, through no inverse gamma (``gammas``): a
+    call's encoders and players keep the tone curve, and the four gammas would add
+    about half again to every refinement (a file with its tones changed is
+    ``verify``'s case).
 
     Args:
         window: the frames of a window (the detector is reset between windows).
@@ -98,6 +102,7 @@ class _Paced(Detector):
     """
 
     still_candidates = 4
+    gammas = ()
 
     def __init__(
         self,

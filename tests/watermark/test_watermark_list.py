@@ -18,7 +18,7 @@ from overlay.frames import BGRImage
 from overlay.watermark import Detector, Embedder, Payload
 from overlay.watermark.clips import pan_zoom
 from overlay.watermark.detect import READS
-from overlay.watermark.ecc import decode, decode_list
+from overlay.watermark.ecc import decode, decode_list, decode_many
 from overlay.watermark.ecc import encode as encode_bits
 from overlay.watermark.layout import CODED_BITS, PUBLIC_KEY
 from overlay.watermark.payload import PAYLOAD_BITS, pack, unpack
@@ -104,3 +104,32 @@ def test_noise_gives_no_message_that_passes_the_check() -> None:
     for _ in range(20):
         soft = rng.normal(size=CODED_BITS)
         assert all(unpack(m, PUBLIC_KEY) is None for m in decode_list(soft, PAYLOAD_BITS, 8))
+
+
+def _metric(message: np.ndarray, soft: np.ndarray) -> float:
+    return float(((2.0 * encode_bits(message) - 1.0) * soft).sum())
+
+
+def test_rows_decoded_together_are_each_rows_own_best_message() -> None:
+    rng = np.random.default_rng(3)
+    sent = rng.integers(0, 2, size=(4, PAYLOAD_BITS)).astype(np.uint8)
+    soft = np.stack([2.0 * encode_bits(m) - 1.0 for m in sent])
+    soft += rng.normal(scale=0.5, size=soft.shape)
+    assert np.array_equal(decode_many(soft, PAYLOAD_BITS), sent)
+    assert np.array_equal(decode_many(soft[::-1], PAYLOAD_BITS), sent[::-1])
+    noise = rng.normal(size=(5, CODED_BITS))
+    found = decode_many(noise, PAYLOAD_BITS)
+    for i, row in enumerate(noise):
+        # Each row's message is the most likely for that row, whatever the others hold.
+        assert np.array_equal(found[i], decode(row, PAYLOAD_BITS))
+        assert all(_metric(found[i], row) >= _metric(other, row) for other in found)
+
+
+def test_a_row_decoded_together_does_not_take_another_rows_message() -> None:
+    rng = np.random.default_rng(4)
+    sent = rng.integers(0, 2, size=(2, PAYLOAD_BITS)).astype(np.uint8)
+    soft = np.stack([2.0 * encode_bits(m) - 1.0 for m in sent])
+    found = decode_many(np.stack([soft[0], -soft[0]]), PAYLOAD_BITS)
+    assert np.array_equal(found[0], sent[0])
+    assert not np.array_equal(found[1], sent[0])  # the negated row is not the first's
+    assert not np.array_equal(decode_many(soft[1:], PAYLOAD_BITS)[0], sent[0])
