@@ -27,6 +27,7 @@ run sends the same bitstream.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -56,6 +57,7 @@ from overlay.stamps import WatermarkStamp, default_stamps
 from overlay.stamps.watermark import installation_key
 from overlay.verify import verify
 from overlay.watermark.clips import pan_zoom
+from overlay.watermark.payload import seal_session_id
 
 SIZE = (1280, 720)
 FPS = 30.0
@@ -257,6 +259,12 @@ def main() -> None:
                 path.unlink()  # ~30 MB per 4 s at 640x360; --out keeps them
             return result
 
+        if args.out is not None:
+            # What benchmarks/watermark_call_windows.py needs to read the kept files.
+            book = out_dir / "sessions.json"
+            known = json.loads(book.read_text()) if book.exists() else {}
+            known[content] = {"session": session.id, "sealed": seal_session_id(session.id, key)}
+            book.write_text(json.dumps(known, indent=1) + "\n")
         lossless = (
             checked(f"{content}-marked-sent", marked),
             checked(f"{content}-twin-sent", twin),
