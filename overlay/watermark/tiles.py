@@ -107,17 +107,22 @@ def _runs(active: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
 
 
 def _gutters(
-    runs: list[tuple[int, int]], n: int, page_lines: Callable[[int, int], npt.NDArray[np.bool_]]
+    runs: list[tuple[int, int]],
+    n: int,
+    page_lines: Callable[[int, int], npt.NDArray[np.bool_]],
+    gap_lines: Callable[[int, int], npt.NDArray[np.bool_]],
 ) -> list[tuple[int, int]]:
     """The runs of activity re-cut so that only page-coloured lines separate them: a gap
     between two runs is a gutter where some of its lines have the page's colour (the
     flat dark edge of a picture beside it does not), and only page-coloured lines are
-    trimmed from the ends. ``page_lines(a, b)`` says which lines a..b are page-coloured."""
+    trimmed from the ends. ``page_lines(a, b)`` says which lines a..b are page-coloured
+    across the whole region (for the ends), ``gap_lines(a, b)`` across its active part
+    (for the gaps)."""
     if not runs:
         return runs
     cuts: list[tuple[int, int]] = []  # page-coloured stretches inside the gaps
     for (_, end), (start, _) in itertools.pairwise(runs):
-        page = np.flatnonzero(page_lines(end, start))
+        page = np.flatnonzero(gap_lines(end, start))
         if page.size:
             cuts.append((end + int(page[0]), end + int(page[-1]) + 1))
     first, last = runs[0][0], runs[-1][1]
@@ -159,16 +164,26 @@ def _xy_cut(
         return []
     rows = _runs(rows_mask[y0:y1, x0:x1].mean(axis=1) >= GUTTER)
     cols = _runs(cols_mask[y0:y1, x0:x1].mean(axis=0) >= GUTTER)
-    if page is not None:
+    if page is not None and rows and cols:
+        # A gap's lines are judged across the active part of the region only: beside a
+        # picture a third of the frame wide, the page on either side made any of its
+        # rows 40 % page-coloured (an avatar's dark backdrop at the page's grey) a page
+        # line, and the picture was cut there (56 px short of its bottom). The ends are
+        # trimmed by lines across the whole region, as before (the codec's noise just
+        # outside a picture, still within its rows, would otherwise keep 14 px of page).
+        ax0, ax1 = x0 + cols[0][0], x0 + cols[-1][1]
+        ay0, ay1 = y0 + rows[0][0], y0 + rows[-1][1]
         rows = _gutters(
             rows,
             y1 - y0,
             lambda a, b: page[y0 + a : y0 + b, x0:x1].mean(axis=1) >= 0.8,
+            lambda a, b: page[y0 + a : y0 + b, ax0:ax1].mean(axis=1) >= 0.8,
         )
         cols = _gutters(
             cols,
             x1 - x0,
             lambda a, b: page[y0:y1, x0 + a : x0 + b].mean(axis=0) >= 0.8,
+            lambda a, b: page[ay0:ay1, x0 + a : x0 + b].mean(axis=0) >= 0.8,
         )
     if not rows or not cols:
         return []

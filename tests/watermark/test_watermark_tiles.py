@@ -248,3 +248,49 @@ def test_a_picture_edge_as_flat_as_the_page_is_boxed_by_its_visible_part(
         f[...] = np.where(page, f + shade, f).astype(np.uint8)
     box = find_tiles(shaded)[0]
     assert box[0] + box[2] < 1120 - 20, box  # the dark right edge trimmed as page-coloured
+
+
+def _banded(
+    frames: list[BGRImage], band: tuple[int, int], box: tuple[int, int, int, int]
+) -> list[BGRImage]:
+    """``frames`` pasted at ``box`` with the picture's outer 30 % on each side the page's
+    grey from ``band[0]`` down (an avatar's dark backdrop that the codec made exactly
+    the page's grey) and its middle a flat still plate over the rows ``band`` (its
+    neck): those rows carry no activity, and their edges step across less than the
+    picture's width (no border line)."""
+    x, y, w, h = box
+    out = []
+    for page in _paste(frames, box):
+        page[y + band[0] : y + h, x : x + w * 3 // 10] = 40
+        page[y + band[0] : y + h, x + w * 7 // 10 : x + w] = 40
+        page[y + band[0] + 80 : y + band[1], x + w * 3 // 10 : x + w * 7 // 10] = 160
+        out.append(page)
+    return out
+
+
+def test_a_picture_row_partly_the_page_grey_does_not_cut_a_narrow_picture(
+    contents: dict[str, list[BGRImage]],
+) -> None:
+    """A picture a third of the frame wide whose rows are 60 % the page's exact grey,
+    still, and 40 % a flat plate: across the frame those rows were 87 % page-coloured, a
+    gutter, and the picture was cut there (the avatar at 40-50 % after x264, 56 px
+    short); across the picture they are not."""
+    box = (640, 300, 640, 360)
+    frames = _banded(contents["coffee"], (200, 300), box)
+    assert _near(find_tiles(frames)[0], box, 2), find_tiles(frames)
+
+
+def test_a_page_gutter_between_two_narrow_pictures_still_cuts(
+    contents: dict[str, list[BGRImage]],
+) -> None:
+    """The twin: two pictures a third of the frame wide, one above the other with a
+    gutter of the page's grey between them, are two tiles."""
+    top, bottom = (640, 200, 640, 320), (640, 540, 640, 320)
+    frames = []
+    pairs = zip(_paste(contents["coffee"], top), _paste(contents["rocket"], bottom), strict=True)
+    for a, b in pairs:
+        a[540:860] = b[540:860]
+        frames.append(a)
+    found = find_tiles(frames)
+    for box in (top, bottom):
+        assert any(_near(box, f, 2) for f in found), (box, found)
