@@ -7,10 +7,9 @@ The same contents, sessions and attacks as ``watermark_robustness.py`` (which se
 the whole picture only: 0 of 14 windows). Each window of 60 frames is searched the way
 ``verify`` and ``watch`` search tiles: the tiles of that window are found
 (``overlay.watermark.tiles``) and each is cut out and searched after 1, 4, 15, 30 and 60
-frames, the bounds counting 3 targets per checkpoint as ``verify`` does, the refinement
-at the last search only as ``verify`` (until branch ``paste6``'s last commit at every
-search, which left the list decoder no read-outs: chelsea's second window at 40 % read
-with the exact box only this way). Columns:
+frames, the bounds counting 3 targets per checkpoint and refining at the last search
+only, as ``verify`` does (refining at every search would leave the list decoder no
+read-outs). Columns:
 
 - "box 4 % inside": the box verify used before (the moving area moved inwards by 4 % of
   its size), made from the true box;
