@@ -707,9 +707,7 @@ class Detector:
         _, gamma, (h, reader, at) = best
         source = plain if gamma == 1.0 else _integrals(kept, gamma)
         soft = reader(*at, source, f"all {gamma}")[1]
-        ids = self._geo[h // self._per_scale].ids
-        coded = np.zeros(CODED_BITS)
-        np.add.at(coded, self._bits[ids], soft)
+        coded = self._coded(self._geo[h // self._per_scale].ids, soft)
         return unpack(decode(coded, PAYLOAD_BITS), self.public_key)
 
     def _evaluator(self, h: int, height: int, width: int) -> _Evaluate:
@@ -789,6 +787,11 @@ class Detector:
         c1, s1 = (np.take(self._sums[i][k], geo.value[row]) for k in (0, 1))
         count = np.take(self._seen[i], geo.pos[row])
         value = -(c1 * geo.rot[0] + s1 * geo.rot[1]) / np.maximum(count, 1.0)
+        return self._coded(geo.ids, value)
+
+    def _coded(self, ids: npt.NDArray[np.int64], value: F32) -> npt.NDArray[np.float64]:
+        """The soft coded bits of blocks ``ids`` with bit soft values ``value``: each
+        block's value summed into its coded bit (a bit without a block is an erasure)."""
         coded = np.zeros(CODED_BITS)
-        np.add.at(coded, self._bits[geo.ids], value)
+        np.add.at(coded, self._bits[ids], value)
         return coded
