@@ -37,7 +37,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import cv2
@@ -94,12 +94,20 @@ def grid(tiles: list[BGRImage]) -> BGRImage:
     return page
 
 
-def watch(frames: list[BGRImage], stream: StreamDetector) -> Iterator[tuple[float, object, float]]:
-    """(media time, decision, process seconds) per sample."""
-    for i in range(0, len(frames), STEP):
+def watch(
+    frames: Iterable[BGRImage], stream: StreamDetector, *, sampled: bool = False
+) -> Iterator[tuple[float, object, float]]:
+    """(media time, decision, process seconds) per sample: every ``STEP``-th frame of
+    ``frames`` (every frame when they are ``sampled`` already), which may be a generator:
+    nothing is kept (an hour of 1080p frames does not fit in memory)."""
+    step = 1 if sampled else STEP
+    for i, frame in enumerate(frames):
+        if i % step:
+            continue
+        t = i * (STEP // step) / FPS
         t0 = time.process_time()
-        d = stream.add(frames[i], i / FPS)
-        yield i / FPS, d, time.process_time() - t0
+        d = stream.add(frame, t)
+        yield t, d, time.process_time() - t0
 
 
 #: The feed is marked for this long in each appear/disappear trial, then unmarked for
@@ -229,10 +237,8 @@ def part_grid(seconds: float, use_call: bool) -> None:
     card = round(2.0 * FPS)  # the session's start card (MIN_START_CARD_SECONDS): a call
     session = Session((1280, 720), FPS, id="5eed0001")  # in progress shows the content
     marked = through(session_clip("astronaut", n + card, session)[card:], use_call)
-    others = [
-        list(source_frames(p, n, seed=i)) for i, p in enumerate(("chelsea", "rocket", "camera"))
-    ]
-    pages = [grid([others[0][i], others[1][i], others[2][i], marked[i]]) for i in range(n)]
+    others = (source_frames(p, n, seed=i) for i, p in enumerate(("chelsea", "rocket", "camera")))
+    pages = (grid([*three, m]) for *three, m in zip(*others, marked, strict=True))
     stream = StreamDetector()
     named: dict[int, int] = {}
     wrong = 0
@@ -276,31 +282,30 @@ def text_page(n: int, seed: int = 7) -> Iterator[BGRImage]:
 
 def part_false(seconds: float) -> None:
     n = round(seconds * FPS)
-    kinds = {
-        "synthetic": lambda: list(source_frames("synthetic", n)),
-        "photos": lambda: list(source_frames("coffee", n)),
-        "text page": lambda: list(text_page(n)),
-        "grid of unmarked tiles": lambda: [
-            grid([a, b, c, d])
-            for a, b, c, d in zip(
-                *(list(source_frames(p, n, seed=i)) for i, p in enumerate(PHOTOS)), strict=True
-            )
-        ],
+
+    def tiles() -> Iterator[BGRImage]:
+        clips = (source_frames(p, n, seed=i) for i, p in enumerate(PHOTOS))
+        return (grid(list(four)) for four in zip(*clips, strict=True))
+
+    kinds: dict[str, Callable[[], Iterable[BGRImage]]] = {
+        "synthetic": lambda: source_frames("synthetic", n),
+        "photos": lambda: source_frames("coffee", n),
+        "text page": lambda: text_page(n),
+        "grid of unmarked tiles": tiles,
     }
     print(f"\nfalse detections on unmarked video ({seconds:g} s of each at 10 samples/s)")
     print("| content | windows | samples | claims (payload or presence) |")
     print("|---|---|---|---|")
     total_windows = 0
     for name, make in kinds.items():
-        frames = make()
         stream = StreamDetector()
-        claims = 0
-        for _, d, _ in watch(frames, stream):
+        claims = samples = 0
+        for _, d, _ in watch(make(), stream):
+            samples += 1
             if d.frames == stream.window and d.findings:  # type: ignore[attr-defined]
                 claims += 1
         total_windows += stream.windows
-        print(f"| {name} | {stream.windows} | {len(frames[::STEP])} | {claims} |")
-        del frames
+        print(f"| {name} | {stream.windows} | {samples} | {claims} |")
     s = StreamDetector()
     print(
         f"\nwindows searched: {total_windows} ({total_windows * s.window / SAMPLE / 60:.1f} min "
@@ -315,12 +320,14 @@ def part_cpu(seconds: float) -> None:
     window (which builds the detectors: reported apart), beside the wall time."""
     warm = round(2.0 * FPS)  # one window at 10 samples/s
     n = warm + round(seconds * FPS)
-    tiles = [list(source_frames(p, n, seed=i)) for i, p in enumerate(PHOTOS)]
-    pages = [grid([t[i] for t in tiles]) for i in range(n)]
+    # Only the sampled frames are kept (made before the clock starts): a third of the
+    # memory of every frame.
+    clips = (source_frames(p, n, seed=i) for i, p in enumerate(PHOTOS))
+    pages = [grid(list(four)) for i, four in enumerate(zip(*clips, strict=True)) if i % STEP == 0]
     stream = StreamDetector()
-    first = [spent for _, _, spent in watch(pages[:warm], stream)]
+    first = [spent for _, _, spent in watch(pages[: warm // STEP], stream, sampled=True)]
     wall0, cpu0 = time.perf_counter(), time.process_time()
-    cpu = [spent for _, _, spent in watch(pages[warm:], stream)]
+    cpu = [spent for _, _, spent in watch(pages[warm // STEP :], stream, sampled=True)]
     wall = (time.perf_counter() - wall0) / len(cpu)
     total = (time.process_time() - cpu0) / len(cpu)
     page = pages[0]
