@@ -19,7 +19,7 @@ from watermark_content import PAYLOAD, SIZE, clip
 
 import overlay.watermark as wm
 from overlay.frames import BGRImage
-from overlay.watermark import Embedder, stream
+from overlay.watermark import Embedder, detect, stream
 from overlay.watermark.detect import (
     MAX_SCALE,
     SEARCH_EVERY,
@@ -254,6 +254,24 @@ def test_a_window_with_one_full_frame_reads_every_scale_on_it(
     assert StreamDetector(spread=1).spread == 1
     with pytest.raises(ValueError, match="spread 0"):
         StreamDetector(spread=0)
+
+
+@pytest.mark.parametrize("paced", [True, False])
+def test_the_watch_refines_on_the_pictures_as_captured_and_verify_through_the_gammas(
+    photos: list[list[BGRImage]], paced: bool
+) -> None:
+    # Unmarked frames: no read-out gives a payload, so the last search refines. The
+    # watch's detector reads its kept pictures through no inverse gamma (a call keeps
+    # the tone curve); its twin, verify's detector, reads them through every one.
+    det = stream._Paced(searches=3, window=4) if paced else Detector(searches=3)
+    for frame in photos[0]:
+        det.add(frame)
+    with mock.patch.object(detect, "_integrals", wraps=detect._integrals) as read:
+        result = det.detect()
+    assert not result.present
+    gammas = {c.args[1] if len(c.args) > 1 else 1.0 for c in read.call_args_list}
+    assert gammas == ({1.0} if paced else {1.0, *Detector.gammas})
+    assert len(Detector.gammas) >= 2
 
 
 # -- the per-frame accumulation ---------------------------------------------------------
