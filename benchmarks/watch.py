@@ -2,7 +2,7 @@
 CPU.
 
     python benchmarks/watch.py [--trials 4] [--grid-seconds 8] [--fp-seconds 60] [--cpu-seconds 4]
-        [--no-call] [--parts a,g,f,c]
+        [--no-call] [--same-stream] [--parts a,g,f,c]
 
 Parts (all on the media clock at 10 samples per second, the way ``watch`` reads a file;
 the wall time each sample took is measured apart, for the CPU column):
@@ -10,10 +10,15 @@ the wall time each sample took is measured apart, for the CPU column):
 - **a** appear/disappear: the overlay pipeline's output (default stamps) for a photo
   under a pan and zoom goes through a real WebRTC call (``overlay.callsim``: aiortc VP8,
   300 kbps, 640x360, loopback) and is shown scaled to 960x540 in a 1280x720 capture of a
-  player window (grey around it). The feed is unmarked for ``lead`` seconds (the same
-  session's stamps without the watermark), marked for 6 s, then unmarked for 8 s. Time
-  to "disclosed" counts from the first marked frame on screen; time to "not found" from
-  the first unmarked one. ``--no-call`` re-encodes with x264 at 300 kbps instead.
+  player window (grey around it). An unmarked feed shows for ``lead`` seconds (the same
+  session's stamps without the watermark), then the marked feed for 6 s, then an
+  unmarked one for 8 s; each feed is its own stream (its own call: a feed that appears
+  in a call app arrives as a new stream, from a key frame). Time to "disclosed" counts
+  from the first marked frame on screen; time to "not found" from the first unmarked
+  one. ``--same-stream`` sends the three in one stream instead: the watermark turned on
+  and off mid-stream over the same picture, which no session emits (its mark is on from
+  its first frame) and which VP8's temporal denoiser holds back on a still, flat picture
+  (docs/watch.md). ``--no-call`` re-encodes with x264 at 300 kbps instead.
 - **g** grid: four tiles in a 2x2 grid of a 1920x1080 capture (10-pixel gutters), one
   marked (after the call, from 2 s into its session: past the start card) and three
   unmarked; every window must name the marked tile by its position and never another.
@@ -122,14 +127,32 @@ def _lead(n: int) -> float:
     return 3.0 + round((0.7 * n) % 2.0, 1)
 
 
+def feeds(
+    plain: list[BGRImage],
+    marked: list[BGRImage],
+    a: int,
+    b: int,
+    total: int,
+    *,
+    same_stream: bool = False,
+) -> list[list[BGRImage]]:
+    """What a trial sends, one list per stream: the unmarked feed until frame ``a``, the
+    marked one until ``b``, an unmarked one until ``total``, each its own stream; with
+    ``same_stream``, the three in one stream (the watermark switched on at ``a`` and off
+    at ``b`` inside one encoder's stream)."""
+    parts = [plain[:a], marked[a:b], plain[b:total]]
+    return [[f for part in parts for f in part]] if same_stream else parts
+
+
 def call_trials(
-    trials: int, use_call: bool, calls: Path | None
+    trials: int, use_call: bool, calls: Path | None, *, same_stream: bool = False
 ) -> Iterator[tuple[int, str, float, float, str, np.ndarray]]:
     """Per trial: (n, content, appear, disappear seconds, sealed id, the far end's frames
     sampled at 10/s (640x360 as received)). Each photo's session output is made once
-    (marked and unmarked) for the trials that show it; each trial sends its own mix
-    through its own call. With ``calls``, a trial recorded there is read back instead of
-    made (the call's output does not depend on the detector), and a new one is saved."""
+    (marked and unmarked) for the trials that show it; each trial sends its feeds
+    through calls of its own (see :func:`feeds`), the far end's frames in a row. With
+    ``calls``, a trial recorded there is read back instead of made (the call's output
+    does not depend on the detector), and a new one is saved."""
     longest = round((_lead(0) + 2.0 + MARKED + AFTER) * FPS)
     for k, content in enumerate(PHOTOS):
         todo = [n for n in range(trials) if n % len(PHOTOS) == k]
@@ -141,7 +164,8 @@ def call_trials(
         for n in todo:
             a = round(_lead(n) * FPS)
             b = a + round(MARKED * FPS)
-            saved = calls / f"trial{n:03d}_{content}_{a}_{b}_{use_call:d}.npz" if calls else None
+            tag = f"{use_call:d}" if same_stream else f"{use_call:d}_feeds"
+            saved = calls / f"trial{n:03d}_{content}_{a}_{b}_{tag}.npz" if calls else None
             if saved is not None and saved.exists():
                 with np.load(saved) as z:
                     yield n, content, a / FPS, b / FPS, str(z["sealed"]), z["frames"]
@@ -153,8 +177,12 @@ def call_trials(
                 )
             marked, plain = clips
             total = b + round(AFTER * FPS)
-            sent = plain[:a] + marked[a:b] + plain[b:total]
-            frames = np.stack(through(sent, use_call)[::STEP])
+            shown = [
+                f
+                for feed in feeds(plain, marked, a, b, total, same_stream=same_stream)
+                for f in through(feed, use_call)
+            ]
+            frames = np.stack(shown[::STEP])
             if saved is not None:
                 saved.parent.mkdir(parents=True, exist_ok=True)
                 np.savez(saved, frames=frames, sealed=np.str_(sealed))
@@ -162,10 +190,13 @@ def call_trials(
         del clips
 
 
-def part_appear(trials: int, use_call: bool, calls: Path | None = None) -> None:
+def part_appear(
+    trials: int, use_call: bool, calls: Path | None = None, *, same_stream: bool = False
+) -> None:
     rows: list[tuple[int, str, float, float | None, float | None]] = []
     wrong = 0
-    for n, content, appear, gone_at, sealed, frames in call_trials(trials, use_call, calls):
+    trial_calls = call_trials(trials, use_call, calls, same_stream=same_stream)
+    for n, content, appear, gone_at, sealed, frames in trial_calls:
         stream = StreamDetector()
         found_at = lost_at = None
         for k, frame in enumerate(frames):
@@ -192,6 +223,7 @@ def part_appear(trials: int, use_call: bool, calls: Path | None = None) -> None:
     ok3 = sum(x is not None and x <= 3.0 for x in detect)
     ok5 = sum(x is not None and x <= 5.0 for x in gone)
     how = "aiortc VP8 300 kbps 640x360" if use_call else "x264 300 kbps 640x360"
+    how += ", the feeds in one stream" if same_stream else ", each feed its own stream"
     print(f"\nappear/disappear ({how}, shown 960x540 in a 1280x720 capture), {trials} trials")
     print(
         "| trial | content | appears at (s into a 2 s window) | disclosed after (s) | not found after (s) |"
@@ -467,6 +499,12 @@ def main() -> None:
     parser.add_argument("--cpu-seconds", type=float, default=10.0)
     parser.add_argument("--no-call", action="store_true")
     parser.add_argument(
+        "--same-stream",
+        action="store_true",
+        help="part a: send the unmarked and marked feeds in one stream (the watermark "
+        "switched on and off mid-stream) instead of one stream per feed",
+    )
+    parser.add_argument(
         "--calls",
         type=Path,
         help="record each trial's call output here, and read back a trial recorded before",
@@ -480,7 +518,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"load average at start: {load:.2f}")
     if "a" in parts:
-        part_appear(args.trials, not args.no_call, args.calls)
+        part_appear(args.trials, not args.no_call, args.calls, same_stream=args.same_stream)
     if "g" in parts:
         part_grid(args.grid_seconds, not args.no_call)
     if "f" in parts:
