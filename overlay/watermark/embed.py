@@ -74,7 +74,27 @@ BANDS = 1
 BLUR = 0.1
 #: Corrections of the change after measuring it (see ``Embedder._fit``).
 REFINE = 2
-#: The zero of the rounded change drawn at fit size (uint8).
+#: The fit aims each block this many times its move from the picture's projection to
+#: its lattice point (past the point): a call's codec delivers the mark at about half to
+#: 0.8 of its amplitude (it drags the previous frame's mark along a moving picture and
+#: codes part of the correction). The distortion budget grows by its square.
+OVERSHOOT = 1.3
+#: The per-pixel cap is measured and applied at ``FINE`` times the fit's resolution,
+#: after the change is upsampled to it: a flat pixel next to texture keeps the flat
+#: limit (at fit size the texture measure and the upsampling spill the full change a
+#: few pixels into the flat side).
+FINE = 2
+#: Fine texture (mean absolute high-pass over ``FINE_LOCAL`` x ``FINE_LOCAL`` pixels at
+#: the fine size, grey levels) above ``FINE_FLAT`` over which a pixel may take the full
+#: strength. Lower than the fit's: the fine cap only ever lowers the fit's own per-pixel
+#: cap (a noisy wall stays flat by the fit's measure), it only has to find where a
+#: textured cell is flat.
+FINE_FULL = 1.0
+#: Fine texture below this counts as flat.
+FINE_FLAT = 0.5
+#: The fine texture's neighbourhood (fine pixels a side).
+FINE_LOCAL = 5
+#: The zero of the rounded change drawn at the fine size (uint8).
 BIAS = 128
 #: Frame rows the stamp adds at a time (its working rows stay in cache). At 1080p 64 to
 #: 135 rows measured alike, 32 and 16 slower, the whole frame at once slowest.
@@ -172,9 +192,15 @@ class Embedder:
         self._fade_step: F32 = np.zeros_like(self._fade_down)
         self._pixel_cap: F32 = np.full_like(self._fade_down, self.flat)
         self._cap_down: F32 = -self._pixel_cap
-        #: The rounded change at fit size, offset by ``BIAS`` (uint8: one resize draws
-        #: both signs).
-        self._small = np.full((fh, fw), BIAS, np.uint8)
+        #: The picture's grey at ``FINE`` times the fit's resolution, the per-pixel cap
+        #: measured on it (and its negative), and the change upsampled to it.
+        self._fine_grey: F32 = np.zeros((fh * FINE, fw * FINE), np.float32)
+        self._fine_cap: F32 = np.full_like(self._fine_grey, self.flat)
+        self._fine_down: F32 = -self._fine_cap
+        self._fine_change: F32 = np.zeros_like(self._fine_grey)
+        #: The rounded change at the fine size, offset by ``BIAS`` (uint8: one resize
+        #: draws both signs).
+        self._small = np.full((fh * FINE, fw * FINE), BIAS, np.uint8)
         #: The change in force at frame size: its positive part and its negative part.
         self._parts = np.zeros((2, h, w), np.uint8)
         self._bias = np.full((h, self._src_w), BIAS, np.uint8)
@@ -196,7 +222,9 @@ class Embedder:
         used = probe[:, : bcols * BLOCK[1]]
         self.response = float(np.median(seen * used))
         energy = float(np.mean(self._render(np.ones_like(probe)) ** 2))
-        self._budget = 255.0**2 / 10 ** (TARGET_PSNR / 10) / max(energy, 1e-6)
+        # The budget is counted for the move to the lattice point; the overshoot's
+        # aimed move may take its square more energy.
+        self._budget = OVERSHOOT**2 * 255.0**2 / 10 ** (TARGET_PSNR / 10) / max(energy, 1e-6)
         #: The change in force per cell (grey levels), and each block's lattice point.
         self.cells: F32 = np.zeros((CELLS_PER_HEIGHT, ncols), np.float32)
         self._point: F32 = np.full(self._offset.shape, np.nan, np.float32)
@@ -251,6 +279,25 @@ class Embedder:
         cv2.addWeighted(cap, -1.0, cap, 0.0, 0.0, dst=self._cap_down[rows])
         return self._cell_means(fine)
 
+    def _fine_caps(self, band: _Band) -> None:
+        """The per-pixel cap at the fine size (applied after the change is upsampled to
+        it): ``FLAT_STRENGTH`` where the fine grey's own texture (mean absolute
+        high-pass over a ``FINE_LOCAL`` square) is flat, rising to the full strength on
+        texture. Its support is a few fine pixels, so a flat pixel a few pixels from
+        texture keeps the flat limit (the fit's measure spans a cell or so)."""
+        rows = slice(band.slab[0] * FIT * FINE, band.slab[1] * FIT * FINE)
+        grey = self._fine_grey[rows]
+        blur = cv2.GaussianBlur(grey, (0, 0), 1.0, borderType=cv2.BORDER_REFLECT)
+        fine = cv2.absdiff(grey, blur)
+        local = cv2.blur(fine, (FINE_LOCAL, FINE_LOCAL), borderType=cv2.BORDER_REFLECT)
+        over = cv2.addWeighted(local, 1.0, local, 0.0, -FINE_FLAT)
+        cv2.threshold(over, 0.0, 0.0, cv2.THRESH_TOZERO, dst=over)
+        cv2.threshold(over, FINE_FULL, 0.0, cv2.THRESH_TRUNC, dst=over)
+        gain = (self.strength - self.flat) / FINE_FULL
+        cap = self._fine_cap[rows]
+        cv2.addWeighted(over, gain, over, 0.0, self.flat, dst=cap)
+        cv2.addWeighted(cap, -1.0, cap, 0.0, 0.0, dst=self._fine_down[rows])
+
     # -- the change -------------------------------------------------------------------
     def _project(self, fit: F32, band: _Band) -> F32:
         """Each of the band's blocks' projection, from the slab's fit picture."""
@@ -285,7 +332,9 @@ class Embedder:
         # projection moves by the full amount unless a cell hits its cap.
         share = cap / cap.mean(axis=1, keepdims=True)
         self._update_fade(grey, band)
-        need = (point - p) / self.response
+        self._fine_caps(band)
+        aim = point + (OVERSHOOT - 1.0) * (point - p)
+        need = (aim - p) / self.response
         out = self.cells[a:b].copy()
         for i in range(REFINE + 1):
             move = np.clip(chips * need[:, None] * share, -cap, cap)
@@ -296,7 +345,7 @@ class Embedder:
             if i == REFINE:
                 break
             seen = self._project(grey + self._faded(self._render(out), band), band)
-            need += (point - seen) / self.response
+            need += (aim - seen) / self.response
         r0, r1 = band.rows
         return out[r0 - a : r1 - a]
 
@@ -327,18 +376,21 @@ class Embedder:
         r0, r1 = band.rows
         grey: npt.NDArray[np.uint8] = self._frame_grey[y0:y1]
         cv2.cvtColor(image[y0:y1, : self._src_w], cv2.COLOR_BGR2GRAY, dst=grey)
-        target = (self._fit_size[0], (r1 - r0) * FIT)
+        target = (self._fit_size[0] * FINE, (r1 - r0) * FIT * FINE)
         while grey.shape[0] >= 2 * target[1] and grey.shape[1] >= 2 * target[0]:
             grey = cast(
                 npt.NDArray[np.uint8], cv2.resize(grey, (grey.shape[1] // 2, grey.shape[0] // 2))
             )
         interp = cv2.INTER_AREA if grey.shape[0] > target[1] else cv2.INTER_LINEAR
-        fit = cv2.resize(grey.astype(np.float32), target, interpolation=interp)
+        fine = cv2.resize(grey.astype(np.float32), target, interpolation=interp)
+        # The fit's grey is the fine grey's box mean (exact: a whole factor).
+        fit = cv2.resize(fine, (self._fit_size[0], (r1 - r0) * FIT), interpolation=cv2.INTER_AREA)
         old = self._grey[r0 * FIT : r1 * FIT]
         k = self._bands.index(band)
         if self._fitted[k] and float(np.max(np.abs(fit - old))) <= STILL:
             return False
         old[:] = fit
+        self._fine_grey[r0 * FIT * FINE : r1 * FIT * FINE] = fine
         return True
 
     def _refit(self, image: BGRImage, band: _Band, *, at_once: bool) -> bool:
@@ -359,9 +411,14 @@ class Embedder:
         drawn in different frames meet without a seam."""
         a, b = band.slab
         change = self._faded(self._render(self.cells[a:b]), band)
-        rows = slice(a * FIT, b * FIT)
+        rows = slice(a * FIT * FINE, b * FIT * FINE)
+        fine = self._fine_change[rows]
+        cv2.resize(change, (fine.shape[1], fine.shape[0]), dst=fine, interpolation=cv2.INTER_LINEAR)
+        # The per-pixel cap after the upsampling (see ``_fine_caps``).
+        cv2.min(fine, self._fine_cap[rows], dst=fine)
+        cv2.max(fine, self._fine_down[rows], dst=fine)
         # Rounded, offset by BIAS and saturated into uint8 (the change is far smaller).
-        cv2.addWeighted(change, 1.0, change, 0.0, BIAS, dst=self._small[rows], dtype=cv2.CV_8U)
+        cv2.addWeighted(fine, 1.0, fine, 0.0, BIAS, dst=self._small[rows], dtype=cv2.CV_8U)
         s0, s1 = band.slab_pixels
         y0, y1 = band.pixels
         w = self._src_w
