@@ -94,7 +94,7 @@ FINE_FULL = 1.0
 FINE_FLAT = 0.5
 #: The fine texture's neighbourhood (fine pixels a side).
 FINE_LOCAL = 5
-#: The zero of the rounded change drawn at the fine size (uint8).
+#: The zero of the rounded change drawn at fit size (uint8).
 BIAS = 128
 #: Frame rows the stamp adds at a time (its working rows stay in cache). At 1080p 64 to
 #: 135 rows measured alike, 32 and 16 slower, the whole frame at once slowest.
@@ -192,15 +192,18 @@ class Embedder:
         self._fade_step: F32 = np.zeros_like(self._fade_down)
         self._pixel_cap: F32 = np.full_like(self._fade_down, self.flat)
         self._cap_down: F32 = -self._pixel_cap
-        #: The picture's grey at ``FINE`` times the fit's resolution, the per-pixel cap
-        #: measured on it (and its negative), and the change upsampled to it.
-        self._fine_grey: F32 = np.zeros((fh * FINE, fw * FINE), np.float32)
-        self._fine_cap: F32 = np.full_like(self._fine_grey, self.flat)
-        self._fine_down: F32 = -self._fine_cap
-        self._fine_change: F32 = np.zeros_like(self._fine_grey)
-        #: The rounded change at the fine size, offset by ``BIAS`` (uint8: one resize
-        #: draws both signs).
-        self._small = np.full((fh * FINE, fw * FINE), BIAS, np.uint8)
+        #: The rounded change at fit size, offset by ``BIAS`` (uint8: one resize draws
+        #: both signs).
+        self._small = np.full((fh, fw), BIAS, np.uint8)
+        #: At ``FINE`` times the fit's resolution (uint8): the picture's grey, the
+        #: change upsampled to it, and its bounds (``BIAS`` plus and minus the per-pixel
+        #: cap measured there, whole grey levels).
+        fine = (fh * FINE, fw * FINE)
+        self._fine_grey = np.zeros(fine, np.uint8)
+        self._fine_small = np.full(fine, BIAS, np.uint8)
+        self._flat_levels = int(self.flat)
+        self._fine_upper = np.full(fine, BIAS + self._flat_levels, np.uint8)
+        self._fine_lower = np.full(fine, BIAS - self._flat_levels, np.uint8)
         #: The change in force at frame size: its positive part and its negative part.
         self._parts = np.zeros((2, h, w), np.uint8)
         self._bias = np.full((h, self._src_w), BIAS, np.uint8)
@@ -287,16 +290,19 @@ class Embedder:
         texture keeps the flat limit (the fit's measure spans a cell or so)."""
         rows = slice(band.slab[0] * FIT * FINE, band.slab[1] * FIT * FINE)
         grey = self._fine_grey[rows]
-        blur = cv2.GaussianBlur(grey, (0, 0), 1.0, borderType=cv2.BORDER_REFLECT)
+        blur = cv2.GaussianBlur(grey, (5, 5), 1.0, borderType=cv2.BORDER_REFLECT)
         fine = cv2.absdiff(grey, blur)
-        local = cv2.blur(fine, (FINE_LOCAL, FINE_LOCAL), borderType=cv2.BORDER_REFLECT)
-        over = cv2.addWeighted(local, 1.0, local, 0.0, -FINE_FLAT)
-        cv2.threshold(over, 0.0, 0.0, cv2.THRESH_TOZERO, dst=over)
-        cv2.threshold(over, FINE_FULL, 0.0, cv2.THRESH_TRUNC, dst=over)
+        local = cv2.boxFilter(
+            fine, cv2.CV_32F, (FINE_LOCAL, FINE_LOCAL), borderType=cv2.BORDER_REFLECT
+        )
+        # The cap's part over the flat limit, whole levels (saturated at 0 in uint8).
         gain = (self.strength - self.flat) / FINE_FULL
-        cap = self._fine_cap[rows]
-        cv2.addWeighted(over, gain, over, 0.0, self.flat, dst=cap)
-        cv2.addWeighted(cap, -1.0, cap, 0.0, 0.0, dst=self._fine_down[rows])
+        over = cv2.addWeighted(local, gain, local, 0.0, -gain * FINE_FLAT, dtype=cv2.CV_8U)
+        over = cv2.min(over, int(self.strength) - self._flat_levels)
+        flat = self._flat_levels
+        cv2.add(over, BIAS + flat, dst=self._fine_upper[rows])
+        # BIAS - flat - over = (255 - over) - (255 - BIAS + flat)
+        cv2.subtract(cv2.bitwise_not(over), 255 - BIAS + flat, dst=self._fine_lower[rows])
 
     # -- the change -------------------------------------------------------------------
     def _project(self, fit: F32, band: _Band) -> F32:
@@ -376,21 +382,24 @@ class Embedder:
         r0, r1 = band.rows
         grey: npt.NDArray[np.uint8] = self._frame_grey[y0:y1]
         cv2.cvtColor(image[y0:y1, : self._src_w], cv2.COLOR_BGR2GRAY, dst=grey)
-        target = (self._fit_size[0] * FINE, (r1 - r0) * FIT * FINE)
+        target = (self._fit_size[0], (r1 - r0) * FIT)
+        # The smallest level at least FINE times the fit's size (the fine grey's source).
+        level = grey
         while grey.shape[0] >= 2 * target[1] and grey.shape[1] >= 2 * target[0]:
+            level = grey
             grey = cast(
                 npt.NDArray[np.uint8], cv2.resize(grey, (grey.shape[1] // 2, grey.shape[0] // 2))
             )
         interp = cv2.INTER_AREA if grey.shape[0] > target[1] else cv2.INTER_LINEAR
-        fine = cv2.resize(grey.astype(np.float32), target, interpolation=interp)
-        # The fit's grey is the fine grey's box mean (exact: a whole factor).
-        fit = cv2.resize(fine, (self._fit_size[0], (r1 - r0) * FIT), interpolation=cv2.INTER_AREA)
+        fit = cv2.resize(grey.astype(np.float32), target, interpolation=interp)
         old = self._grey[r0 * FIT : r1 * FIT]
         k = self._bands.index(band)
         if self._fitted[k] and float(np.max(np.abs(fit - old))) <= STILL:
             return False
         old[:] = fit
-        self._fine_grey[r0 * FIT * FINE : r1 * FIT * FINE] = fine
+        fine = self._fine_grey[r0 * FIT * FINE : r1 * FIT * FINE]
+        size = (fine.shape[1], fine.shape[0])
+        cv2.resize(level, size, dst=fine, interpolation=cv2.INTER_LINEAR)
         return True
 
     def _refit(self, image: BGRImage, band: _Band, *, at_once: bool) -> bool:
@@ -411,19 +420,22 @@ class Embedder:
         drawn in different frames meet without a seam."""
         a, b = band.slab
         change = self._faded(self._render(self.cells[a:b]), band)
-        rows = slice(a * FIT * FINE, b * FIT * FINE)
-        fine = self._fine_change[rows]
-        cv2.resize(change, (fine.shape[1], fine.shape[0]), dst=fine, interpolation=cv2.INTER_LINEAR)
-        # The per-pixel cap after the upsampling (see ``_fine_caps``).
-        cv2.min(fine, self._fine_cap[rows], dst=fine)
-        cv2.max(fine, self._fine_down[rows], dst=fine)
+        rows = slice(a * FIT, b * FIT)
         # Rounded, offset by BIAS and saturated into uint8 (the change is far smaller).
-        cv2.addWeighted(fine, 1.0, fine, 0.0, BIAS, dst=self._small[rows], dtype=cv2.CV_8U)
+        cv2.addWeighted(change, 1.0, change, 0.0, BIAS, dst=self._small[rows], dtype=cv2.CV_8U)
+        # Upsampled to the fine size and held within the per-pixel cap there (see
+        # ``_fine_caps``), then upsampled to frame size.
+        fine_rows = slice(a * FIT * FINE, b * FIT * FINE)
+        fine = self._fine_small[fine_rows]
+        size = (fine.shape[1], fine.shape[0])
+        cv2.resize(self._small[rows], size, dst=fine, interpolation=cv2.INTER_LINEAR)
+        cv2.min(fine, self._fine_upper[fine_rows], dst=fine)
+        cv2.max(fine, self._fine_lower[fine_rows], dst=fine)
         s0, s1 = band.slab_pixels
         y0, y1 = band.pixels
         w = self._src_w
         big = self._slab_px[self._bands.index(band)]
-        cv2.resize(self._small[rows], (w, s1 - s0), dst=big, interpolation=cv2.INTER_LINEAR)
+        cv2.resize(fine, (w, s1 - s0), dst=big, interpolation=cv2.INTER_LINEAR)
         drawn, bias = big[y0 - s0 : y1 - s0], self._bias[y0:y1]
         pos, neg = self._parts[0, y0:y1], self._parts[1, y0:y1]
         cv2.subtract(drawn, bias, dst=pos[:, :w])
