@@ -298,11 +298,10 @@ class Embedder:
         # The cap's part over the flat limit, whole levels (saturated at 0 in uint8).
         gain = (self.strength - self.flat) / FINE_FULL
         over = cv2.addWeighted(local, gain, local, 0.0, -gain * FINE_FLAT, dtype=cv2.CV_8U)
-        over = cv2.min(over, int(self.strength) - self._flat_levels)
         flat = self._flat_levels
-        cv2.add(over, BIAS + flat, dst=self._fine_upper[rows])
-        # BIAS - flat - over = (255 - over) - (255 - BIAS + flat)
-        cv2.subtract(cv2.bitwise_not(over), 255 - BIAS + flat, dst=self._fine_lower[rows])
+        cv2.threshold(over, int(self.strength) - flat, 0, cv2.THRESH_TRUNC, dst=over)
+        cv2.addWeighted(over, 1.0, over, 0.0, BIAS + flat, dst=self._fine_upper[rows])
+        cv2.addWeighted(over, -1.0, over, 0.0, BIAS - flat, dst=self._fine_lower[rows])
 
     # -- the change -------------------------------------------------------------------
     def _project(self, fit: F32, band: _Band) -> F32:
