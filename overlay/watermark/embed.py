@@ -2,11 +2,13 @@
 
 Per frame, for one band of cell rows (the first frame: all of them): the picture's grey
 at ``FIT`` pixels per cell, every block's projection, the per-cell change that puts it
-on its bit's lattice point (refined twice against what the detector will measure),
-rendered with soft cell edges, upsampled once (offset by ``BIAS`` in uint8) and split
-into its positive and negative parts, one channel each; every frame adds the one and
-subtracts the other with saturation, a few rows at a time. The change follows the picture
-(that is what makes it blind to the picture's own texture): on a still picture it is
+past its bit's lattice point by ``OVERSHOOT`` (refined twice against what the detector
+will measure), rendered with soft cell edges, upsampled (offset by ``BIAS`` in uint8) to
+``FINE`` times the fit's resolution, held within the per-pixel cap measured there,
+upsampled to frame size and split into its positive and negative parts, one channel
+each; every frame adds the one and subtracts the other with saturation, a few rows at a
+time. The change follows the picture (that is what makes it blind to the picture's own
+texture): on a still picture it is
 constant; where the picture moves it moves with it, a cell at most ``RATE`` grey levels
 per fit, and a block keeps its lattice point while the picture allows (``KEEP``), so
 the mark never flickers between lattice points.
@@ -136,7 +138,9 @@ class Embedder:
     frame's cost does not depend on how much the picture moved; a band whose picture
     did not change keeps its mark, and a cell's change moves at most ``RATE`` per fit,
     so the mark never changes in one jump. The change is drawn with soft cell edges,
-    upsampled band by band (offset by ``BIAS`` in uint8) and split into its positive and
+    upsampled band by band (offset by ``BIAS`` in uint8; at ``FINE`` times the fit's
+    resolution held within a per-pixel cap measured there, so that a flat pixel next to
+    texture keeps the flat limit) and split into its positive and
     negative parts, (H, W) one channel each; every frame adds the one and subtracts the
     other with saturation (the same change on B, G and R is a change of luma only, which
     4:2:0 keeps), ``STAMP_ROWS`` rows at a time so that the working rows stay in cache.
