@@ -2,11 +2,13 @@
 
 Per frame, for one band of cell rows (the first frame: all of them): the picture's grey
 at ``FIT`` pixels per cell, every block's projection, the per-cell change that puts it
-on its bit's lattice point (refined twice against what the detector will measure),
-rendered with soft cell edges, upsampled once (offset by ``BIAS`` in uint8) and split
-into its positive and negative parts, one channel each; every frame adds the one and
-subtracts the other with saturation, a few rows at a time. The change follows the picture
-(that is what makes it blind to the picture's own texture): on a still picture it is
+past its bit's lattice point by ``OVERSHOOT`` (refined twice against what the detector
+will measure), rendered with soft cell edges, upsampled (offset by ``BIAS`` in uint8) to
+``FINE`` times the fit's resolution, held within the per-pixel cap measured there,
+upsampled to frame size and split into its positive and negative parts, one channel
+each; every frame adds the one and subtracts the other with saturation, a few rows at a
+time. The change follows the picture (that is what makes it blind to the picture's own
+texture): on a still picture it is
 constant; where the picture moves it moves with it, a cell at most ``RATE`` grey levels
 per fit, and a block keeps its lattice point while the picture allows (``KEEP``), so
 the mark never flickers between lattice points.
@@ -74,6 +76,26 @@ BANDS = 1
 BLUR = 0.1
 #: Corrections of the change after measuring it (see ``Embedder._fit``).
 REFINE = 2
+#: The fit aims each block this many times its move from the picture's projection to
+#: its lattice point (past the point): a call's codec delivers the mark at about half to
+#: 0.8 of its amplitude (it drags the previous frame's mark along a moving picture and
+#: codes part of the correction). The distortion budget grows by its square.
+OVERSHOOT = 1.3
+#: The per-pixel cap is measured and applied at ``FINE`` times the fit's resolution,
+#: after the change is upsampled to it: a flat pixel next to texture keeps the flat
+#: limit (at fit size the texture measure and the upsampling spill the full change a
+#: few pixels into the flat side).
+FINE = 2
+#: Fine texture (mean absolute high-pass over ``FINE_LOCAL`` x ``FINE_LOCAL`` pixels at
+#: the fine size, grey levels) above ``FINE_FLAT`` over which a pixel may take the full
+#: strength. Lower than the fit's: the fine cap only ever lowers the fit's own per-pixel
+#: cap (a noisy wall stays flat by the fit's measure), it only has to find where a
+#: textured cell is flat.
+FINE_FULL = 1.0
+#: Fine texture below this counts as flat.
+FINE_FLAT = 0.5
+#: The fine texture's neighbourhood (fine pixels a side).
+FINE_LOCAL = 5
 #: The zero of the rounded change drawn at fit size (uint8).
 BIAS = 128
 #: Frame rows the stamp adds at a time (its working rows stay in cache). At 1080p 64 to
@@ -116,7 +138,9 @@ class Embedder:
     frame's cost does not depend on how much the picture moved; a band whose picture
     did not change keeps its mark, and a cell's change moves at most ``RATE`` per fit,
     so the mark never changes in one jump. The change is drawn with soft cell edges,
-    upsampled band by band (offset by ``BIAS`` in uint8) and split into its positive and
+    upsampled band by band (offset by ``BIAS`` in uint8; at ``FINE`` times the fit's
+    resolution held within a per-pixel cap measured there, so that a flat pixel next to
+    texture keeps the flat limit) and split into its positive and
     negative parts, (H, W) one channel each; every frame adds the one and subtracts the
     other with saturation (the same change on B, G and R is a change of luma only, which
     4:2:0 keeps), ``STAMP_ROWS`` rows at a time so that the working rows stay in cache.
@@ -175,6 +199,15 @@ class Embedder:
         #: The rounded change at fit size, offset by ``BIAS`` (uint8: one resize draws
         #: both signs).
         self._small = np.full((fh, fw), BIAS, np.uint8)
+        #: At ``FINE`` times the fit's resolution (uint8): the picture's grey, the
+        #: change upsampled to it, and its bounds (``BIAS`` plus and minus the per-pixel
+        #: cap measured there, whole grey levels).
+        fine = (fh * FINE, fw * FINE)
+        self._fine_grey = np.zeros(fine, np.uint8)
+        self._fine_small = np.full(fine, BIAS, np.uint8)
+        self._flat_levels = int(self.flat)
+        self._fine_upper = np.full(fine, BIAS + self._flat_levels, np.uint8)
+        self._fine_lower = np.full(fine, BIAS - self._flat_levels, np.uint8)
         #: The change in force at frame size: its positive part and its negative part.
         self._parts = np.zeros((2, h, w), np.uint8)
         self._bias = np.full((h, self._src_w), BIAS, np.uint8)
@@ -196,7 +229,9 @@ class Embedder:
         used = probe[:, : bcols * BLOCK[1]]
         self.response = float(np.median(seen * used))
         energy = float(np.mean(self._render(np.ones_like(probe)) ** 2))
-        self._budget = 255.0**2 / 10 ** (TARGET_PSNR / 10) / max(energy, 1e-6)
+        # The budget is counted for the move to the lattice point; the overshoot's
+        # aimed move may take its square more energy.
+        self._budget = OVERSHOOT**2 * 255.0**2 / 10 ** (TARGET_PSNR / 10) / max(energy, 1e-6)
         #: The change in force per cell (grey levels), and each block's lattice point.
         self.cells: F32 = np.zeros((CELLS_PER_HEIGHT, ncols), np.float32)
         self._point: F32 = np.full(self._offset.shape, np.nan, np.float32)
@@ -251,6 +286,27 @@ class Embedder:
         cv2.addWeighted(cap, -1.0, cap, 0.0, 0.0, dst=self._cap_down[rows])
         return self._cell_means(fine)
 
+    def _fine_caps(self, band: _Band) -> None:
+        """The per-pixel cap at the fine size (applied after the change is upsampled to
+        it): ``FLAT_STRENGTH`` where the fine grey's own texture (mean absolute
+        high-pass over a ``FINE_LOCAL`` square) is flat, rising to the full strength on
+        texture. Its support is a few fine pixels, so a flat pixel a few pixels from
+        texture keeps the flat limit (the fit's measure spans a cell or so)."""
+        rows = slice(band.slab[0] * FIT * FINE, band.slab[1] * FIT * FINE)
+        grey = self._fine_grey[rows]
+        blur = cv2.GaussianBlur(grey, (5, 5), 1.0, borderType=cv2.BORDER_REFLECT)
+        fine = cv2.absdiff(grey, blur)
+        local = cv2.boxFilter(
+            fine, cv2.CV_32F, (FINE_LOCAL, FINE_LOCAL), borderType=cv2.BORDER_REFLECT
+        )
+        # The cap's part over the flat limit, whole levels (saturated at 0 in uint8).
+        gain = (self.strength - self.flat) / FINE_FULL
+        over = cv2.addWeighted(local, gain, local, 0.0, -gain * FINE_FLAT, dtype=cv2.CV_8U)
+        flat = self._flat_levels
+        cv2.threshold(over, int(self.strength) - flat, 0, cv2.THRESH_TRUNC, dst=over)
+        cv2.addWeighted(over, 1.0, over, 0.0, BIAS + flat, dst=self._fine_upper[rows])
+        cv2.addWeighted(over, -1.0, over, 0.0, BIAS - flat, dst=self._fine_lower[rows])
+
     # -- the change -------------------------------------------------------------------
     def _project(self, fit: F32, band: _Band) -> F32:
         """Each of the band's blocks' projection, from the slab's fit picture."""
@@ -285,7 +341,9 @@ class Embedder:
         # projection moves by the full amount unless a cell hits its cap.
         share = cap / cap.mean(axis=1, keepdims=True)
         self._update_fade(grey, band)
-        need = (point - p) / self.response
+        self._fine_caps(band)
+        aim = point + (OVERSHOOT - 1.0) * (point - p)
+        need = (aim - p) / self.response
         out = self.cells[a:b].copy()
         for i in range(REFINE + 1):
             move = np.clip(chips * need[:, None] * share, -cap, cap)
@@ -296,7 +354,7 @@ class Embedder:
             if i == REFINE:
                 break
             seen = self._project(grey + self._faded(self._render(out), band), band)
-            need += (point - seen) / self.response
+            need += (aim - seen) / self.response
         r0, r1 = band.rows
         return out[r0 - a : r1 - a]
 
@@ -328,7 +386,10 @@ class Embedder:
         grey: npt.NDArray[np.uint8] = self._frame_grey[y0:y1]
         cv2.cvtColor(image[y0:y1, : self._src_w], cv2.COLOR_BGR2GRAY, dst=grey)
         target = (self._fit_size[0], (r1 - r0) * FIT)
+        # The smallest level at least FINE times the fit's size (the fine grey's source).
+        level = grey
         while grey.shape[0] >= 2 * target[1] and grey.shape[1] >= 2 * target[0]:
+            level = grey
             grey = cast(
                 npt.NDArray[np.uint8], cv2.resize(grey, (grey.shape[1] // 2, grey.shape[0] // 2))
             )
@@ -339,6 +400,9 @@ class Embedder:
         if self._fitted[k] and float(np.max(np.abs(fit - old))) <= STILL:
             return False
         old[:] = fit
+        fine = self._fine_grey[r0 * FIT * FINE : r1 * FIT * FINE]
+        size = (fine.shape[1], fine.shape[0])
+        cv2.resize(level, size, dst=fine, interpolation=cv2.INTER_LINEAR)
         return True
 
     def _refit(self, image: BGRImage, band: _Band, *, at_once: bool) -> bool:
@@ -362,11 +426,19 @@ class Embedder:
         rows = slice(a * FIT, b * FIT)
         # Rounded, offset by BIAS and saturated into uint8 (the change is far smaller).
         cv2.addWeighted(change, 1.0, change, 0.0, BIAS, dst=self._small[rows], dtype=cv2.CV_8U)
+        # Upsampled to the fine size and held within the per-pixel cap there (see
+        # ``_fine_caps``), then upsampled to frame size.
+        fine_rows = slice(a * FIT * FINE, b * FIT * FINE)
+        fine = self._fine_small[fine_rows]
+        size = (fine.shape[1], fine.shape[0])
+        cv2.resize(self._small[rows], size, dst=fine, interpolation=cv2.INTER_LINEAR)
+        cv2.min(fine, self._fine_upper[fine_rows], dst=fine)
+        cv2.max(fine, self._fine_lower[fine_rows], dst=fine)
         s0, s1 = band.slab_pixels
         y0, y1 = band.pixels
         w = self._src_w
         big = self._slab_px[self._bands.index(band)]
-        cv2.resize(self._small[rows], (w, s1 - s0), dst=big, interpolation=cv2.INTER_LINEAR)
+        cv2.resize(fine, (w, s1 - s0), dst=big, interpolation=cv2.INTER_LINEAR)
         drawn, bias = big[y0 - s0 : y1 - s0], self._bias[y0:y1]
         pos, neg = self._parts[0, y0:y1], self._parts[1, y0:y1]
         cv2.subtract(drawn, bias, dst=pos[:, :w])

@@ -6,11 +6,12 @@ import itertools
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 import pytest
 from watermark_content import PAYLOAD, SIZE, clip, picture
 
 from overlay.frames import BGRImage
-from overlay.watermark import Detector, Embedder
+from overlay.watermark import Detector, Embedder, embed
 from overlay.watermark.detect import Detection
 from overlay.watermark.embed import RATE
 
@@ -57,6 +58,40 @@ def test_flat_areas_change_by_at_most_two_levels() -> None:
     assert diff[:, SIZE[0] // 2 + cell :].max() <= 2
     assert diff[:, SIZE[0] // 2 + cell :].max() >= 1  # the wall carries the mark too
     assert diff[:, : SIZE[0] // 2 - cell].max() > 2  # texture takes more
+
+
+def _wall_beside(name: str) -> tuple[BGRImage, npt.NDArray[np.bool_], int]:
+    """A photo on the left half, a flat wall on the right; the wall's pixels whose 17 x 17
+    neighbourhood is flat (standard deviation under 1.5 levels: the robustness
+    benchmark's flat area) within a cell of the photo; the cell side."""
+    frame = np.full((SIZE[1], SIZE[0], 3), 140, np.uint8)
+    frame[:, : SIZE[0] // 2] = cv2.resize(picture(name), (SIZE[0] // 2, SIZE[1]))
+    grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    mean = cv2.blur(grey, (17, 17))
+    flat = cv2.blur(grey * grey, (17, 17)) - mean * mean < 1.5**2
+    cell = SIZE[1] // 24
+    near = np.zeros_like(flat)
+    near[:, SIZE[0] // 2 : SIZE[0] // 2 + cell] = True
+    return frame, flat & near, cell
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee"])
+def test_flat_pixels_next_to_texture_change_by_at_most_two_levels(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The per-pixel cap is applied after the change is upsampled (at twice the fit's
+    # resolution): the wall's flat pixels right beside the photo keep the flat limit,
+    # while the photo still takes the full strength.
+    frame, near, cell = _wall_beside(name)
+    assert near.sum() > SIZE[1]  # a few columns of flat wall pixels within the cell
+    diff = np.abs(Embedder(PAYLOAD, SIZE).apply(frame.copy()).astype(np.int16) - frame)
+    assert diff.max(axis=2)[near].max() <= 2
+    assert diff[:, : SIZE[0] // 2 - cell].max() > 2
+    # Twin: the cap measured at fit size only (the fine cap never binds) spills the
+    # full change into the same flat pixels.
+    monkeypatch.setattr(embed, "FINE_FLAT", -100.0)
+    diff = np.abs(Embedder(PAYLOAD, SIZE).apply(frame.copy()).astype(np.int16) - frame)
+    assert diff.max(axis=2)[near].max() > 2
 
 
 @pytest.mark.parametrize("level", [0, 16, 128, 235, 255])

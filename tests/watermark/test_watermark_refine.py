@@ -21,7 +21,7 @@ from overlay.watermark import Detector, Embedder, Payload
 from overlay.watermark.clips import pan_zoom
 
 SIZE = (1280, 720)
-PAYLOAD = Payload(2, True, "5eed1234")
+PAYLOAD = Payload(2, True, "5eed1236")
 FRAMES = 16
 
 
