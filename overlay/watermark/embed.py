@@ -210,7 +210,6 @@ class Embedder:
         self._fine_lower = np.full(fine, BIAS - self._flat_levels, np.uint8)
         #: The change in force at frame size: its positive part and its negative part.
         self._parts = np.zeros((2, h, w), np.uint8)
-        self._bias = np.full((h, self._src_w), BIAS, np.uint8)
         #: The stamp's working rows: a part of the change on B, G and R.
         self._row_bgr = np.zeros((STAMP_ROWS, w, 3), np.uint8)
         # Reused every frame (no full-size allocation per frame): the frame's grey, and
@@ -439,10 +438,11 @@ class Embedder:
         w = self._src_w
         big = self._slab_px[self._bands.index(band)]
         cv2.resize(fine, (w, s1 - s0), dst=big, interpolation=cv2.INTER_LINEAR)
-        drawn, bias = big[y0 - s0 : y1 - s0], self._bias[y0:y1]
+        drawn = big[y0 - s0 : y1 - s0]
         pos, neg = self._parts[0, y0:y1], self._parts[1, y0:y1]
-        cv2.subtract(drawn, bias, dst=pos[:, :w])
-        cv2.subtract(bias, drawn, dst=neg[:, :w])
+        # The parts above and below BIAS (saturated at 0: whole levels, exact).
+        cv2.addWeighted(drawn, 1.0, drawn, 0.0, -BIAS, dst=pos[:, :w])
+        cv2.addWeighted(drawn, -1.0, drawn, 0.0, BIAS, dst=neg[:, :w])
         for part in (pos, neg):
             part[:, w:] = part[:, w - 1 : w]
 
