@@ -26,7 +26,8 @@ from overlay.frames import BGRImage
 from overlay.images import check_pixels, read_image, regular_file
 from overlay.paths import display_path
 from overlay.watermark import PUBLIC_KEY, Detector, open_session_id
-from overlay.watermark.tiles import Box, find_tiles
+from overlay.watermark.detect import READS
+from overlay.watermark.tiles import Box, TileDetector, find_tiles
 
 if TYPE_CHECKING:  # the checks load cryptography: only when provenance is checked
     from overlay.provenance.checks import (
@@ -383,11 +384,20 @@ def _scan(
     installation_key: bytes | None,
     window: int,
     tick: Callable[[int], None] | None,
+    *,
+    tiles: int = 0,
 ) -> None:
     checkpoints = [c for c in CHECKPOINTS if c < window] + [window]
     # Every search of a window counts in its bounds: the checkpoints, and the whole
     # picture plus each tile searched on its own.
-    detector = Detector(public_key, searches=len(checkpoints) * (1 + TILES))
+    searches = len(checkpoints) * (1 + TILES)
+    if tiles:
+        # One of ``tiles`` tiles found (TILES counted): weighted frames (TileDetector),
+        # and the read-outs counted for the tiles not found go to those that were.
+        detector: Detector = TileDetector(public_key, searches=searches)
+        detector.extra_reads = READS * len(checkpoints) * (TILES - tiles) // tiles
+    else:
+        detector = Detector(public_key, searches=searches)
     in_window = 0
     found_in_window = False
 
@@ -446,7 +456,8 @@ def _scan_tiles(
         tile = WatermarkReport()
         frames = open_frames()
         try:
-            _scan(_crops(frames, box, max_frames), tile, public_key, installation_key, window, None)
+            crops = _crops(frames, box, max_frames)
+            _scan(crops, tile, public_key, installation_key, window, None, tiles=len(boxes))
         finally:
             frames.close()
         report.score = max(report.score, tile.score)

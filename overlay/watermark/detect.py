@@ -388,6 +388,11 @@ class Detector:
     #: The inverse gammas the refinement also reads through (see ``GAMMAS``; a subclass
     #: may read fewer: together they cost about as much as the refinement's own trials).
     gammas: tuple[float, ...] = GAMMAS
+    #: Read-outs per window beyond ``READS`` per search made, for the runners-up: a
+    #: caller whose window bound counts targets it does not search (verify counts 2 tiles
+    #: and may find 1) gives their share to the targets it searches; the window's
+    #: read-outs stay within ``READS * searches``.
+    extra_reads = 0
 
     def __init__(
         self,
@@ -417,6 +422,7 @@ class Detector:
         # Searches and payload read-outs since the window began (see ``_read_list``).
         self._searched = 0
         self._reads = 0
+        self._weight = 1.0
         self.frames = 0
 
     def reset(self) -> None:
@@ -469,6 +475,8 @@ class Detector:
             fine = working_grey(columns, (2 * work[0], 2 * work[1]))
             small = cast(F32, cv2.resize(fine, work, interpolation=cv2.INTER_AREA))  # 2x2 means
         self._kept.append(np.rint(fine).astype(np.uint8))
+        # The frame's weight in every block's evidence (see ``_frame_weight``).
+        self._weight = self._frame_weight(small)
         for i, (s, geo) in enumerate(zip(self._scales, self._geo, strict=True)):
             if not self._reads_scale(i):
                 continue
@@ -482,6 +490,12 @@ class Detector:
                 img = small
             self._accumulate(cast(F32, img), geo, i)
         self.frames += 1
+
+    def _frame_weight(self, small: F32) -> float:
+        """The weight in [0, 1] of the frame whose working grey is ``small`` in every
+        block's evidence (1 here; a subclass may weigh frames by their quality, drawn
+        from the picture alone so that the presence bound stands)."""
+        return 1.0
 
     def _reads_scale(self, i: int) -> bool:
         """Whether the frame being added is read at scale ``i``: the nominal scale on
@@ -529,6 +543,8 @@ class Detector:
             # some of them): a flat plate painted over the picture, a black bar.
             spread = functools.reduce(np.maximum, parts) - functools.reduce(np.minimum, parts)
             valid = (seen & (bad < 0.25) & (spread >= BLANK)).astype(np.float32)
+            if self._weight != 1.0:
+                valid *= np.float32(self._weight)
             if i:
                 # Off the nominal scale: weighted by how steady each block is (see STEADY).
                 valid *= _steadiness(cast(F32, box), geo)[:, :br, :bc]
@@ -769,7 +785,7 @@ class Detector:
         counts ``READS`` per search, and a search that does not refine reads one fewer.
         Each runner-up is one more read-out against the check; the first that passes
         is the payload."""
-        spare = READS * self._searched - self._reads
+        spare = READS * self._searched + self.extra_reads - self._reads
         if spare <= 0:
             return None
         for bits in decode_list(self._soft(h), PAYLOAD_BITS, spare + 1)[1:]:

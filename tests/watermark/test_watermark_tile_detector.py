@@ -1,0 +1,139 @@
+"""Reading a tile cut out of a screen recording: frames weighed by their sharpness
+(``TileDetector``), and the read-outs counted for tiles not found spent on the found
+tile's runners-up (``Detector.extra_reads``, given by verify)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import cv2
+import numpy as np
+import pytest
+from watermark_content import PAYLOAD, SIZE, clip, picture
+
+from overlay import verify as verify_module
+from overlay.frames import BGRImage
+from overlay.verify import CHECKPOINTS, TILES, scan_frames
+from overlay.watermark import Detector, Embedder
+from overlay.watermark.detect import READS
+from overlay.watermark.tiles import SHARP_FRAMES, TileDetector
+
+TILE = (512, 288)
+
+
+def _sharp_and_blurred() -> tuple[BGRImage, BGRImage]:
+    sharp = cv2.resize(picture("astronaut"), TILE, interpolation=cv2.INTER_AREA)
+    return sharp, cv2.GaussianBlur(sharp, (0, 0), 0.8)
+
+
+def test_a_frame_blurrier_than_the_one_before_weighs_less() -> None:
+    sharp, blurred = _sharp_and_blurred()
+    det = TileDetector()
+    det.add(sharp)
+    assert det._weight == 1.0
+    det.add(blurred)
+    assert det._weight < 0.5
+    # The frame's evidence counts by its weight (the plain detector counts it fully).
+    plain = Detector()
+    for f in (sharp, blurred):
+        plain.add(f)
+    assert det._seen[0].sum() < 0.75 * plain._seen[0].sum()
+
+
+def test_a_frame_as_sharp_as_those_before_weighs_fully() -> None:
+    sharp, blurred = _sharp_and_blurred()
+    det = TileDetector()
+    det.add(blurred)
+    assert det._weight == 1.0  # nothing before it
+    det.add(sharp)
+    assert det._weight == 1.0  # sharper than what came before
+    # The reference is only the latest frames, and a new window forgets them.
+    for _ in range(SHARP_FRAMES):
+        det.add(blurred)
+    assert det._weight == 1.0
+    det.reset()
+    det.add(blurred)
+    assert det._weight == 1.0
+    # The plain detector weighs every frame fully.
+    plain = Detector()
+    plain.add(sharp)
+    plain.add(blurred)
+    assert plain._weight == 1.0
+
+
+def _read(frames: list[BGRImage], det: Detector) -> Detector:
+    for i, image in enumerate(frames, 1):
+        det.add(image)
+        if i in CHECKPOINTS and det.detect(refine=i == CHECKPOINTS[-1]).detected:
+            break
+    return det
+
+
+@pytest.fixture(scope="module")
+def unmarked_tile() -> list[BGRImage]:
+    return [cv2.resize(f, TILE, interpolation=cv2.INTER_AREA) for f in clip("chelsea", 60)]
+
+
+@pytest.mark.parametrize("extra", [0, READS * len(CHECKPOINTS)])
+def test_an_unmarked_tile_spends_exactly_the_read_outs_it_is_given(
+    unmarked_tile: list[BGRImage], extra: int
+) -> None:
+    det = TileDetector(searches=len(CHECKPOINTS) * (1 + TILES))
+    det.extra_reads = extra
+    _read(unmarked_tile, det)
+    # Nothing read, every read-out counted: its own share, plus the absent tile's when
+    # given; the window's read-outs stay within what the bound counts.
+    assert det._reads == READS * len(CHECKPOINTS) + extra
+    assert det._reads <= READS * det.searches // (1 + TILES) * TILES
+
+
+class _Kept(TileDetector):
+    """Keeps the tile detectors verify makes and each window's read-outs."""
+
+    made: ClassVar[list[TileDetector]] = []
+    reads: ClassVar[list[int]] = []
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        _Kept.made.append(self)
+
+    def reset(self) -> None:
+        if self.frames:
+            _Kept.reads.append(self._reads)
+        super().reset()
+
+
+def _paste(frames: list[BGRImage], boxes: list[tuple[int, int, int, int]]) -> list[BGRImage]:
+    out = []
+    for f in frames:
+        page = np.full((1080, 1920, 3), 40, np.uint8)
+        for x, y, w, h in boxes:
+            page[y : y + h, x : x + w] = cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA)
+        out.append(page)
+    return out
+
+
+@pytest.mark.parametrize("tiles", [1, 2])
+def test_verify_gives_the_absent_tile_s_read_outs_to_the_found_one(
+    monkeypatch: pytest.MonkeyPatch, tiles: int
+) -> None:
+    frames = clip("astronaut", 6)
+    boxes = [(115, 324, 768, 432), (1000, 324, 768, 432)][:tiles]
+    _Kept.made, _Kept.reads = [], []
+    monkeypatch.setattr(verify_module, "TileDetector", _Kept)
+    report = scan_frames(_paste(frames, boxes), window=6)
+    assert not report.present
+    assert len(_Kept.made) == tiles
+    # One tile found of the two counted: twice a tile's share; two found: their own
+    # (3 searches in a window of 6 frames: after 1, 4 and 6).
+    searches = len([c for c in CHECKPOINTS if c < 6]) + 1
+    want = READS * searches * (TILES - tiles) // tiles
+    assert [d.extra_reads for d in _Kept.made] == [want] * tiles
+    assert _Kept.reads == [READS * searches + want] * tiles
+
+
+def test_verify_reads_a_pasted_marked_tile_with_its_weighted_detector() -> None:
+    embedder = Embedder(PAYLOAD, SIZE)
+    frames = [embedder.apply(f.copy()) for f in clip("astronaut", 6)]
+    report = scan_frames(_paste(frames, [(115, 324, 768, 432)]), window=6)
+    assert report.detected and report.sealed_id == PAYLOAD.sealed_id
