@@ -214,17 +214,33 @@ def _xy_cut(
     # No gutter: a border line (a picture whose edge is as flat and dark as the page
     # beside it still steps along its whole side).
     region = mean[y0:y1, x0:x1]
+    whole = [(tx0, ty0, tx1 - tx0, ty1 - ty0)]
     for axis in (1, 0):
         line = _border_line(region, axis)
         if line is not None:
             if axis == 1:
-                return _xy_cut(
+                parts = _xy_cut(
                     rows_mask, cols_mask, mean, page, x0, y0, x0 + line, y1, depth + 1
                 ) + _xy_cut(rows_mask, cols_mask, mean, page, x0 + line, y0, x1, y1, depth + 1)
-            return _xy_cut(
-                rows_mask, cols_mask, mean, page, x0, y0, x1, y0 + line, depth + 1
-            ) + _xy_cut(rows_mask, cols_mask, mean, page, x0, y0 + line, x1, y1, depth + 1)
-    return [(tx0, ty0, tx1 - tx0, ty1 - ty0)]
+            else:
+                parts = _xy_cut(
+                    rows_mask, cols_mask, mean, page, x0, y0, x1, y0 + line, depth + 1
+                ) + _xy_cut(rows_mask, cols_mask, mean, page, x0, y0 + line, x1, y1, depth + 1)
+            # Tiles split at their border are each shaped like a tile; a line that
+            # leaves no such piece is the picture's own (a still plate across it: the
+            # start card's, whose edges cut a 50 % paste into 3 slivers, no box).
+            if any(_plausible(b, mean.shape) for b in parts):
+                return parts
+            return whole
+    return whole
+
+
+def _plausible(box: Box, shape: tuple[int, ...]) -> bool:
+    """Whether ``box`` (analysis pixels) is shaped like a tile of a frame of ``shape``:
+    its area and its width / height within ``MIN_AREA``-``MAX_AREA`` and ``ASPECT``."""
+    area = shape[0] * shape[1]
+    _, _, bw, bh = box
+    return MIN_AREA * area <= bw * bh <= MAX_AREA * area and ASPECT[0] <= bw / bh <= ASPECT[1]
 
 
 def _border_line(region: F32, axis: int) -> int | None:
@@ -461,9 +477,7 @@ class TileFinder:
         scored: list[tuple[float, Box]] = []
         for box in found:
             x, y, bw, bh = box
-            if not MIN_AREA * area <= bw * bh <= MAX_AREA * area:
-                continue
-            if not ASPECT[0] <= bw / bh <= ASPECT[1]:
+            if not _plausible(box, mean.shape):
                 continue
             share = float(moving[y : y + bh, x : x + bw].mean())
             scored.append((share * 4.0 + bw * bh / area, box))

@@ -14,7 +14,7 @@ from watermark_content import PAYLOAD, SIZE, clip, picture
 from overlay import verify as verify_module
 from overlay.frames import BGRImage
 from overlay.verify import CHECKPOINTS, TILES, scan_frames
-from overlay.watermark import Detector, Embedder
+from overlay.watermark import Detector, Embedder, Payload
 from overlay.watermark.detect import READS
 from overlay.watermark.tiles import SHARP_FRAMES, TileDetector
 
@@ -137,3 +137,38 @@ def test_verify_reads_a_pasted_marked_tile_with_its_weighted_detector() -> None:
     frames = [embedder.apply(f.copy()) for f in clip("astronaut", 6)]
     report = scan_frames(_paste(frames, [(115, 324, 768, 432)]), window=6)
     assert report.detected and report.sealed_id == PAYLOAD.sealed_id
+
+
+@pytest.fixture(scope="module")
+def two_marks() -> tuple[list[BGRImage], Payload, Payload]:
+    """A tile whose every 4th frame is sharp and carries one payload, the 3 between
+    blurred a little and carrying another (as a screen recording's B-frames carry the
+    mark less well than the frames coded at a finer quantiser)."""
+    sharp, blurred = Payload(2, True, "5eed0001"), Payload(2, True, "5eed0002")
+    embedders = {p: Embedder(p, SIZE) for p in (sharp, blurred)}
+    frames = []
+    for i, f in enumerate(clip("chelsea", 60, seed=3)):
+        p = sharp if i % 4 == 0 else blurred
+        tile = cv2.resize(embedders[p].apply(f.copy()), TILE, interpolation=cv2.INTER_AREA)
+        frames.append(tile if p == sharp else cv2.GaussianBlur(tile, (0, 0), 0.8))
+    return frames, sharp, blurred
+
+
+def _payload(frames: list[BGRImage], det: Detector) -> Payload | None:
+    for image in frames:
+        det.add(image)
+    return det.detect().payload
+
+
+def test_the_sharp_frames_outweigh_the_blurred_ones(
+    two_marks: tuple[list[BGRImage], Payload, Payload],
+) -> None:
+    frames, sharp, _ = two_marks
+    assert _payload(frames, TileDetector()) == sharp
+
+
+def test_without_the_weights_the_blurred_frames_win(
+    two_marks: tuple[list[BGRImage], Payload, Payload],
+) -> None:
+    frames, _, blurred = two_marks
+    assert _payload(frames, Detector()) == blurred
