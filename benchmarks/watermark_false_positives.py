@@ -22,10 +22,8 @@ reached the presence threshold). Kinds, in equal shares (round robin):
 A control (``--controls``, default 12) runs the same search on photos marked with the
 public key at 1280x720 and scaled to 640x360: they must be detected. ``--max-seconds``
 stops early (the table says how many windows were done). ``--tile`` reads each window as
-``verify`` reads a tile found alone (``overlay.watermark.tiles.TileDetector``: frames
-weighed by their sharpness, and the read-outs the bound counts for the second tile spent
-on the runners-up), and the bound printed is the window's (the whole picture and the
-tiles counted).
+``verify`` reads a tile (``overlay.watermark.tiles.TileDetector``: frames weighed by
+their sharpness).
 """
 
 from __future__ import annotations
@@ -187,13 +185,8 @@ def main() -> None:
     present = dict.fromkeys(names, 0)
     top = dict.fromkeys(names, -np.inf)
     spent = dict.fromkeys(names, 0.0)
-    detector = Detector(searches=len(checkpoints))
-    # verify's targets per window: the whole picture and TILES tiles (a tile found alone
-    # gets the read-outs counted for the other).
-    tiles = 2
-    if args.tile:
-        detector = TileDetector(searches=len(checkpoints) * (1 + tiles))
-        detector.extra_reads = READS * len(checkpoints) * (tiles - 1)
+    kind = TileDetector if args.tile else Detector
+    detector = kind(searches=len(checkpoints))
     most_reads = 0
     threshold, hypotheses = 0.0, 0
     t0 = time.perf_counter()
@@ -263,7 +256,7 @@ def main() -> None:
         f"Control: {found} of {args.controls} windows of photos marked with the public key "
         f"at {CONTROL_SIZE[0]}x{CONTROL_SIZE[1]}, sent at {SIZE[0]}x{SIZE[1]}, detected."
     )
-    reads = READS * len(checkpoints) * ((1 + tiles) if args.tile else 1)
+    reads = READS * len(checkpoints)
     print(f"Read-outs spent by one window: at most {most_reads}.")
     either = payload_bound(reads) + PRESENCE_BOUND
     print(

@@ -10,17 +10,15 @@ the whole picture only: 0 of 14 windows). Each window of 60 frames is searched t
 frames, the bounds counting 3 targets per checkpoint and refining at the last search
 only, as ``verify`` does (refining at every search would leave the list decoder no
 read-outs). A tile is read as ``verify`` reads it: by a ``TileDetector`` (each frame
-weighed by its sharpness beside the frames before it), with the read-outs the bound
-counts for tiles not found given to those found (one tile found: twice a tile's share,
-spent on the list decoder's runners-up). Columns:
+weighed by its sharpness beside the frames before it). Columns:
 
 - "box 4 % inside": the box verify used before (the moving area moved inwards by 4 % of
   its size), made from the true box;
 - "tiles": the box tile finding gives (its distance from the true box is printed);
-- "exact box": the true box, to tell the box from the signal (read as one tile found);
+- "exact box": the true box, to tell the box from the signal;
 - "unmarked": the same through tile finding on the unmarked twin (must stay 0);
-- "... before": the same boxes read as before (a plain ``Detector``, a tile's own
-  read-outs only), in the same run (``--no-before`` leaves them out).
+- "... before": the same boxes read as before (a plain ``Detector``), in the same run
+  (``--no-before`` leaves them out).
 
 Per window, stderr gets the frames each column needed (``-``: not read).
 """
@@ -46,7 +44,6 @@ from overlay.session import Session
 from overlay.stamps import WatermarkStamp
 from overlay.verify import CHECKPOINTS, TILES
 from overlay.watermark import Detector
-from overlay.watermark.detect import READS
 from overlay.watermark.tiles import Box, TileDetector, find_tiles
 
 WINDOW = 60
@@ -66,19 +63,15 @@ def inset(box: Box, share: float = 0.04) -> Box:
 
 
 def scan(
-    frames: list[BGRImage], box: Box | None, tiles: int = 1, before: bool = False
+    frames: list[BGRImage], box: Box | None, before: bool = False
 ) -> tuple[str | None, int | None]:
-    """(sealed id read, frames needed) for the crop ``box`` of ``frames``, one of
-    ``tiles`` tiles found, read as verify reads it (``before``: as it did before)."""
+    """(sealed id read, frames needed) for the crop ``box`` of ``frames``, read as
+    verify reads a tile (``before``: as it did before, with a plain ``Detector``)."""
     if box is None:
         return None, None
     x, y, w, h = box
-    searches = len(CHECKPOINTS) * (1 + TILES)
-    if before:
-        detector = Detector(searches=searches)
-    else:
-        detector = TileDetector(searches=searches)
-        detector.extra_reads = READS * len(CHECKPOINTS) * (TILES - tiles) // tiles
+    kind = Detector if before else TileDetector
+    detector = kind(searches=len(CHECKPOINTS) * (1 + TILES))
     for i, image in enumerate(frames, 1):
         detector.add(np.ascontiguousarray(image[y : y + h, x : x + w]))
         if i in CHECKPOINTS:
@@ -127,14 +120,14 @@ def main() -> None:
                 boxes = find_tiles(twin, limit=TILES)
                 results = {
                     cols[0]: [scan(win, inset(exact))],
-                    cols[1]: [scan(win, b, len(found)) for b in found],
+                    cols[1]: [scan(win, b) for b in found],
                     cols[2]: [scan(win, exact)],
-                    cols[3]: [scan(twin, b, len(boxes)) for b in boxes],
+                    cols[3]: [scan(twin, b) for b in boxes],
                 }
                 if not args.no_before:
-                    results[cols[4]] = [scan(win, b, len(found), True) for b in found]
-                    results[cols[5]] = [scan(win, exact, before=True)]
-                    results[cols[6]] = [scan(twin, b, len(boxes), True) for b in boxes]
+                    results[cols[4]] = [scan(win, b, True) for b in found]
+                    results[cols[5]] = [scan(win, exact, True)]
+                    results[cols[6]] = [scan(twin, b, True) for b in boxes]
                 needed = []
                 for col, rs in results.items():
                     ok = any(r[0] == sealed for r in rs)

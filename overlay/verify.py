@@ -26,7 +26,6 @@ from overlay.frames import BGRImage
 from overlay.images import check_pixels, read_image, regular_file
 from overlay.paths import display_path
 from overlay.watermark import PUBLIC_KEY, Detector, open_session_id
-from overlay.watermark.detect import READS
 from overlay.watermark.tiles import Box, TileDetector, find_tiles
 
 if TYPE_CHECKING:  # the checks load cryptography: only when provenance is checked
@@ -385,19 +384,14 @@ def _scan(
     window: int,
     tick: Callable[[int], None] | None,
     *,
-    tiles: int = 0,
+    tile: bool = False,
 ) -> None:
     checkpoints = [c for c in CHECKPOINTS if c < window] + [window]
     # Every search of a window counts in its bounds: the checkpoints, and the whole
     # picture plus each tile searched on its own.
-    searches = len(checkpoints) * (1 + TILES)
-    if tiles:
-        # One of ``tiles`` tiles found (TILES counted): weighted frames (TileDetector),
-        # and the read-outs counted for the tiles not found go to those that were.
-        detector: Detector = TileDetector(public_key, searches=searches)
-        detector.extra_reads = READS * len(checkpoints) * (TILES - tiles) // tiles
-    else:
-        detector = Detector(public_key, searches=searches)
+    # A tile's frames are weighed by their sharpness (TileDetector).
+    kind = TileDetector if tile else Detector
+    detector = kind(public_key, searches=len(checkpoints) * (1 + TILES))
     in_window = 0
     found_in_window = False
 
@@ -457,7 +451,7 @@ def _scan_tiles(
         frames = open_frames()
         try:
             crops = _crops(frames, box, max_frames)
-            _scan(crops, tile, public_key, installation_key, window, None, tiles=len(boxes))
+            _scan(crops, tile, public_key, installation_key, window, None, tile=True)
         finally:
             frames.close()
         report.score = max(report.score, tile.score)

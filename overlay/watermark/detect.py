@@ -388,11 +388,6 @@ class Detector:
     #: The inverse gammas the refinement also reads through (see ``GAMMAS``; a subclass
     #: may read fewer: together they cost about as much as the refinement's own trials).
     gammas: tuple[float, ...] = GAMMAS
-    #: Read-outs per window beyond ``READS`` per search made, for the runners-up: a
-    #: caller whose window bound counts targets it does not search (verify counts 2 tiles
-    #: and may find 1) gives their share to the targets it searches; the window's
-    #: read-outs stay within ``READS * searches``.
-    extra_reads = 0
 
     def __init__(
         self,
@@ -785,7 +780,7 @@ class Detector:
         counts ``READS`` per search, and a search that does not refine reads one fewer.
         Each runner-up is one more read-out against the check; the first that passes
         is the payload."""
-        spare = READS * self._searched + self.extra_reads - self._reads
+        spare = READS * self._searched - self._reads
         if spare <= 0:
             return None
         for bits in decode_list(self._soft(h), PAYLOAD_BITS, spare + 1)[1:]:
