@@ -1,7 +1,7 @@
 """False positives: unmarked windows must never read as marked (format 2).
 
     python benchmarks/watermark_false_positives.py [--windows 10000] [--frames 4]
-        [--max-seconds S] [--seed 0]
+        [--max-seconds S] [--seed 0] [--tile]
 
 A window is ``--frames`` frames (default 4) at 640x360, searched after its first and its
 last frame (the bounds count both searches; the detector's own presence bound): short
@@ -21,7 +21,9 @@ reached the presence threshold). Kinds, in equal shares (round robin):
 
 A control (``--controls``, default 12) runs the same search on photos marked with the
 public key at 1280x720 and scaled to 640x360: they must be detected. ``--max-seconds``
-stops early (the table says how many windows were done).
+stops early (the table says how many windows were done). ``--tile`` reads each window as
+``verify`` reads a tile (``overlay.watermark.tiles.TileDetector``: frames weighed by
+their sharpness).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from benchmarks.watermark_attacks import encode
 from overlay.frames import BGRImage
 from overlay.watermark import Detector, Embedder, Payload, payload_bound
 from overlay.watermark.detect import PRESENCE_BOUND, READS, SEARCH_EVERY
+from overlay.watermark.tiles import TileDetector
 
 SIZE = (640, 360)
 #: The control's output size (marked there, then scaled to ``SIZE``).
@@ -113,6 +116,7 @@ def main() -> None:
     parser.add_argument(
         "--controls", type=int, default=12, help="marked windows that must be detected"
     )
+    parser.add_argument("--tile", action="store_true", help="read as verify reads a lone tile")
     args = parser.parse_args()
     if args.frames < 1 or args.windows < 1:
         sys.exit(f"--frames {args.frames} / --windows {args.windows}: both must be >= 1")
@@ -181,7 +185,9 @@ def main() -> None:
     present = dict.fromkeys(names, 0)
     top = dict.fromkeys(names, -np.inf)
     spent = dict.fromkeys(names, 0.0)
-    detector = Detector(searches=len(checkpoints))
+    kind = TileDetector if args.tile else Detector
+    detector = kind(searches=len(checkpoints))
+    most_reads = 0
     threshold, hypotheses = 0.0, 0
     t0 = time.perf_counter()
     done = 0
@@ -202,6 +208,7 @@ def main() -> None:
                 top[name] = max(top[name], result.score)
                 hit_d |= result.detected
                 hit_p |= result.present
+        most_reads = max(most_reads, detector._reads)
         detected[name] += hit_d
         present[name] += hit_p
         counts[name] += 1
@@ -250,6 +257,7 @@ def main() -> None:
         f"at {CONTROL_SIZE[0]}x{CONTROL_SIZE[1]}, sent at {SIZE[0]}x{SIZE[1]}, detected."
     )
     reads = READS * len(checkpoints)
+    print(f"Read-outs spent by one window: at most {most_reads}.")
     either = payload_bound(reads) + PRESENCE_BOUND
     print(
         f"Design bound per window: payload <= {payload_bound(reads):.2e} ({reads} read-outs "

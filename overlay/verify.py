@@ -26,7 +26,7 @@ from overlay.frames import BGRImage
 from overlay.images import check_pixels, read_image, regular_file
 from overlay.paths import display_path
 from overlay.watermark import PUBLIC_KEY, Detector, open_session_id
-from overlay.watermark.tiles import Box, find_tiles
+from overlay.watermark.tiles import Box, TileDetector, find_tiles
 
 if TYPE_CHECKING:  # the checks load cryptography: only when provenance is checked
     from overlay.provenance.checks import (
@@ -383,11 +383,15 @@ def _scan(
     installation_key: bytes | None,
     window: int,
     tick: Callable[[int], None] | None,
+    *,
+    tile: bool = False,
 ) -> None:
     checkpoints = [c for c in CHECKPOINTS if c < window] + [window]
     # Every search of a window counts in its bounds: the checkpoints, and the whole
     # picture plus each tile searched on its own.
-    detector = Detector(public_key, searches=len(checkpoints) * (1 + TILES))
+    # A tile's frames are weighed by their sharpness (TileDetector).
+    kind = TileDetector if tile else Detector
+    detector = kind(public_key, searches=len(checkpoints) * (1 + TILES))
     in_window = 0
     found_in_window = False
 
@@ -446,7 +450,8 @@ def _scan_tiles(
         tile = WatermarkReport()
         frames = open_frames()
         try:
-            _scan(_crops(frames, box, max_frames), tile, public_key, installation_key, window, None)
+            crops = _crops(frames, box, max_frames)
+            _scan(crops, tile, public_key, installation_key, window, None, tile=True)
         finally:
             frames.close()
         report.score = max(report.score, tile.score)

@@ -417,6 +417,7 @@ class Detector:
         # Searches and payload read-outs since the window began (see ``_read_list``).
         self._searched = 0
         self._reads = 0
+        self._weight = 1.0
         self.frames = 0
 
     def reset(self) -> None:
@@ -469,6 +470,8 @@ class Detector:
             fine = working_grey(columns, (2 * work[0], 2 * work[1]))
             small = cast(F32, cv2.resize(fine, work, interpolation=cv2.INTER_AREA))  # 2x2 means
         self._kept.append(np.rint(fine).astype(np.uint8))
+        # The frame's weight in every block's evidence (see ``_frame_weight``).
+        self._weight = self._frame_weight(small)
         for i, (s, geo) in enumerate(zip(self._scales, self._geo, strict=True)):
             if not self._reads_scale(i):
                 continue
@@ -482,6 +485,12 @@ class Detector:
                 img = small
             self._accumulate(cast(F32, img), geo, i)
         self.frames += 1
+
+    def _frame_weight(self, small: F32) -> float:
+        """The weight in [0, 1] of the frame whose working grey is ``small`` in every
+        block's evidence (1 here; a subclass may weigh frames by their quality, drawn
+        from the picture alone so that the presence bound stands)."""
+        return 1.0
 
     def _reads_scale(self, i: int) -> bool:
         """Whether the frame being added is read at scale ``i``: the nominal scale on
@@ -529,6 +538,8 @@ class Detector:
             # some of them): a flat plate painted over the picture, a black bar.
             spread = functools.reduce(np.maximum, parts) - functools.reduce(np.minimum, parts)
             valid = (seen & (bad < 0.25) & (spread >= BLANK)).astype(np.float32)
+            if self._weight != 1.0:
+                valid *= np.float32(self._weight)
             if i:
                 # Off the nominal scale: weighted by how steady each block is (see STEADY).
                 valid *= _steadiness(cast(F32, box), geo)[:, :br, :bc]

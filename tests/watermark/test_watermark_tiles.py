@@ -177,10 +177,27 @@ def test_a_still_page_coloured_plate_does_not_cut_a_moving_picture() -> None:
     assert _near(find_tiles(_paste(frames, box))[0], box, 1)
 
 
+def test_a_still_plate_whose_edges_leave_no_tile_shaped_piece_does_not_cut_a_picture(
+    contents: dict[str, list[BGRImage]],
+) -> None:
+    """A still plate across the whole width of a picture (the start card's, a darker
+    grey than the page): its edges step along the picture's width like the border
+    between two tiles, and nothing moves across it, but the pieces they leave are
+    slivers no tile has the shape of (a 50 % paste of a session's first window was cut
+    into 3, no box)."""
+    box = (384, 144, 640, 360)
+    frames = []
+    for f in contents["astronaut"]:
+        f = f.copy()
+        f[265:455] = 20  # rows 37-63 %
+        frames.append(f)
+    assert _near(find_tiles(_paste(frames, box))[0], box, 1)
+
+
 def test_tiles_without_gutters_are_still_split_at_their_border(
     contents: dict[str, list[BGRImage]],
 ) -> None:
-    """The twin: two pictures side by side with no gutter are two tiles (one border
+    """The twin (also of the still plate's): two pictures side by side with no gutter are two tiles (one border
     line), and a grid in motion with gutters is its tiles, not their union."""
     left, right = contents["coffee"], contents["rocket"]
     frames = []
