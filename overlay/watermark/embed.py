@@ -208,6 +208,10 @@ class Embedder:
         self._flat_levels = int(self.flat)
         self._fine_upper = np.full(fine, BIAS + self._flat_levels, np.uint8)
         self._fine_lower = np.full(fine, BIAS - self._flat_levels, np.uint8)
+        #: The fine cap's working planes (uint8: the blur, then the texture, then the
+        #: cap over the flat limit; float32: the texture's local mean).
+        self._fine_work = np.zeros(fine, np.uint8)
+        self._fine_local = np.zeros(fine, np.float32)
         #: The change in force at frame size: its positive part and its negative part.
         self._parts = np.zeros((2, h, w), np.uint8)
         #: The stamp's working rows: a part of the change on B, G and R.
@@ -292,15 +296,16 @@ class Embedder:
         texture. Its support is a few fine pixels, so a flat pixel a few pixels from
         texture keeps the flat limit (the fit's measure spans a cell or so)."""
         rows = slice(band.slab[0] * FIT * FINE, band.slab[1] * FIT * FINE)
-        grey = self._fine_grey[rows]
-        blur = cv2.GaussianBlur(grey, (5, 5), 1.0, borderType=cv2.BORDER_REFLECT)
-        fine = cv2.absdiff(grey, blur)
-        local = cv2.boxFilter(
-            fine, cv2.CV_32F, (FINE_LOCAL, FINE_LOCAL), borderType=cv2.BORDER_REFLECT
+        grey, work, local = (a[rows] for a in (self._fine_grey, self._fine_work, self._fine_local))
+        cv2.GaussianBlur(grey, (5, 5), 1.0, dst=work, borderType=cv2.BORDER_REFLECT)
+        cv2.absdiff(grey, work, dst=work)
+        cv2.boxFilter(
+            work, cv2.CV_32F, (FINE_LOCAL, FINE_LOCAL), dst=local, borderType=cv2.BORDER_REFLECT
         )
         # The cap's part over the flat limit, whole levels (saturated at 0 in uint8).
         gain = (self.strength - self.flat) / FINE_FULL
-        over = cv2.addWeighted(local, gain, local, 0.0, -gain * FINE_FLAT, dtype=cv2.CV_8U)
+        over = work
+        cv2.addWeighted(local, gain, local, 0.0, -gain * FINE_FLAT, dst=over, dtype=cv2.CV_8U)
         flat = self._flat_levels
         cv2.threshold(over, int(self.strength) - flat, 0, cv2.THRESH_TRUNC, dst=over)
         cv2.addWeighted(over, 1.0, over, 0.0, BIAS + flat, dst=self._fine_upper[rows])
