@@ -6,9 +6,11 @@ viewer or a verifier would get. Codecs run through PyAV in memory.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
 
 import av
 import cv2
@@ -38,6 +40,24 @@ __all__ = [
 ]
 
 
+@contextlib.contextmanager
+def _scheduling_kept() -> Iterator[None]:
+    """Give the calling thread its scheduling policy back after the block. SVT-AV1 run as
+    root (as on the CI machines) leaves the thread that opened it at ``SCHED_FIFO`` 99
+    (measured: one PyAV encode); the benchmark's later encoders then spin at that
+    priority, their worker threads starve, and a run on a two-core machine stalls (two
+    robustness runs made no progress for 25 minutes in libvpx on 2026-12-01)."""
+    if not hasattr(os, "sched_getscheduler"):
+        yield
+        return
+    policy, param = os.sched_getscheduler(0), os.sched_getparam(0)
+    try:
+        yield
+    finally:
+        if (os.sched_getscheduler(0), os.sched_getparam(0)) != (policy, param):
+            os.sched_setscheduler(0, policy, param)
+
+
 def encode(
     frames: Frames,
     codec: str,
@@ -47,10 +67,25 @@ def encode(
     bit_rate: int | None = None,
     fps: int = 30,
 ) -> tuple[list[BGRImage], int]:
-    """Encode ``frames`` (resized to ``size``) with ``codec`` and decode them back.
+    """Encode ``frames`` (resized to ``size``) with ``codec`` and decode them back, the
+    calling thread's scheduling kept (see :func:`_scheduling_kept`).
 
     Returns the decoded frames and the stream's size in bytes.
     """
+    with _scheduling_kept():
+        return _encode_raw(frames, codec, size=size, options=options, bit_rate=bit_rate, fps=fps)
+
+
+def _encode_raw(
+    frames: Frames,
+    codec: str,
+    *,
+    size: tuple[int, int] | None = None,
+    options: dict[str, str] | None = None,
+    bit_rate: int | None = None,
+    fps: int = 30,
+) -> tuple[list[BGRImage], int]:
+    """:func:`encode` without :func:`_scheduling_kept`."""
     buf = io.BytesIO()
     fmt = "webm" if codec.startswith("libvpx") else "mp4"
     w, h = size or (frames[0].shape[1], frames[0].shape[0])

@@ -7,10 +7,14 @@ measured by ``benchmarks/watermark_robustness.py``.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+
+import numpy as np
 import pytest
 from watermark_content import PAYLOAD
 
-from benchmarks.watermark_attacks import ATTACKS
+from benchmarks.watermark_attacks import ATTACKS, _encode_raw, encode
 from overlay.frames import BGRImage
 from overlay.watermark import Detector
 
@@ -50,3 +54,30 @@ def test_unmarked_clip_stays_unmarked(attack: str, coffee_clip: list[BGRImage]) 
     found, payload = scan(ATTACKS[attack](coffee_clip))
     assert not found
     assert payload is None
+
+
+def _av1(encoder: Callable[..., object]) -> tuple[int, int]:
+    """The calling thread's scheduling policy and priority after an AV1 encode of 3
+    frames through ``encoder`` (put back as they were before, whatever happens)."""
+    policy, param = os.sched_getscheduler(0), os.sched_getparam(0)
+    frames = [np.full((64, 64, 3), 40 * i, np.uint8) for i in range(3)]
+    try:
+        encoder(frames, "libsvtav1", options={"preset": "12"}, bit_rate=300_000)
+        return os.sched_getscheduler(0), os.sched_getparam(0).sched_priority
+    finally:
+        os.sched_setscheduler(0, policy, param)
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getscheduler"), reason="no POSIX scheduling here")
+def test_an_av1_encode_leaves_the_thread_s_scheduling_alone() -> None:
+    before = (os.sched_getscheduler(0), os.sched_getparam(0).sched_priority)
+    assert _av1(encode) == before
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="SVT-AV1 raises a thread to SCHED_FIFO only when run as root",
+)
+def test_without_the_guard_svt_av1_leaves_the_thread_at_realtime_priority() -> None:
+    # The twin: what the guard undoes (the thread that opened SVT-AV1 is left at FIFO 99).
+    assert _av1(_encode_raw) == (os.SCHED_FIFO, 99)
