@@ -220,6 +220,9 @@ class Embedder:
         self._fine_work = np.zeros(fine, np.uint8)
         self._fine_local = np.zeros(fine, np.float32)
         self._spread = np.ones((FINE_SPREAD, FINE_SPREAD), np.uint8)
+        #: The fine cap brought to fit size (uint8, then float32: the fit's plan).
+        self._plan_small = np.zeros((fh, fw), np.uint8)
+        self._plan = np.zeros((fh, fw), np.float32)
         #: The change in force at frame size: its positive part and its negative part.
         self._parts = np.zeros((2, h, w), np.uint8)
         #: The stamp's working rows: a part of the change on B, G and R.
@@ -303,7 +306,9 @@ class Embedder:
         high-pass over a ``FINE_LOCAL`` square) is flat, rising to the full strength on
         texture, then eroded over the upsampling's support (``FINE_SPREAD``). Its
         support is a few fine pixels, so a flat pixel a few pixels from texture keeps
-        the flat limit (the fit's measure spans a cell or so)."""
+        the flat limit (the fit's measure spans a cell or so). Also lowers the fit's
+        per-pixel cap to it (called before the refinement, which then sees what the
+        fine cap will hold back)."""
         rows = slice(band.slab[0] * FIT * FINE, band.slab[1] * FIT * FINE)
         grey, work, local = (a[rows] for a in (self._fine_grey, self._fine_work, self._fine_local))
         cv2.GaussianBlur(grey, (5, 5), 1.0, dst=work, borderType=cv2.BORDER_REFLECT)
@@ -322,6 +327,16 @@ class Embedder:
         cv2.erode(over, self._spread, dst=over, borderType=cv2.BORDER_REFLECT)
         cv2.addWeighted(over, 1.0, over, 0.0, BIAS + flat, dst=self._fine_upper[rows])
         cv2.addWeighted(over, -1.0, over, 0.0, BIAS - flat, dst=self._fine_lower[rows])
+        # The fit plans with it: its per-pixel cap is lowered to the fine cap's mean over
+        # each fit pixel, so the refinement puts back, in the cells that can take it,
+        # what the fine cap will hold back.
+        fit_rows = slice(band.slab[0] * FIT, band.slab[1] * FIT)
+        cap = self._pixel_cap[fit_rows]
+        small, planned = self._plan_small[fit_rows], self._plan[fit_rows]
+        cv2.resize(over, (cap.shape[1], cap.shape[0]), dst=small, interpolation=cv2.INTER_AREA)
+        cv2.addWeighted(small, 1.0, small, 0.0, flat, dst=planned, dtype=cv2.CV_32F)
+        cv2.min(cap, planned, dst=cap)
+        cv2.addWeighted(cap, -1.0, cap, 0.0, 0.0, dst=self._cap_down[fit_rows])
 
     # -- the change -------------------------------------------------------------------
     def _project(self, fit: F32, band: _Band) -> F32:
