@@ -88,14 +88,21 @@ OVERSHOOT = 1.3
 FINE = 2
 #: Fine texture (mean absolute high-pass over ``FINE_LOCAL`` x ``FINE_LOCAL`` pixels at
 #: the fine size, grey levels) above ``FINE_FLAT`` over which a pixel may take the full
-#: strength. Lower than the fit's: the fine cap only ever lowers the fit's own per-pixel
-#: cap (a noisy wall stays flat by the fit's measure), it only has to find where a
-#: textured cell is flat.
-FINE_FULL = 1.0
-#: Fine texture below this counts as flat.
-FINE_FLAT = 0.5
+#: strength (full at 1.5, as the fit's ramp starts). The fine cap only ever lowers the
+#: fit's own per-pixel cap (a noisy wall stays flat by the fit's measure), it only has
+#: to find where a textured cell is flat.
+FINE_FULL = 0.75
+#: Fine texture below this counts as flat. The measure (in whole grey levels) reads a
+#: flat grey with camera-like noise of 1.5 levels per channel at 0.48 (median) and 0.76
+#: (99th percentile): noise that size masks no change, so it must not lift the cap
+#: (at 0.5 it did where the fit's wider measure sees texture a cell away).
+FINE_FLAT = 0.75
 #: The fine texture's neighbourhood (fine pixels a side).
 FINE_LOCAL = 5
+#: The fine cap is eroded over this many fine pixels a side (the support of the
+#: upsampling to frame size): a frame pixel draws on the fine pixels either side of it,
+#: so without the erosion a flat pixel beside a textured one took the latter's cap.
+FINE_SPREAD = 3
 #: The zero of the rounded change drawn at fit size (uint8).
 BIAS = 128
 #: Frame rows the stamp adds at a time (its working rows stay in cache). At 1080p 64 to
@@ -212,6 +219,10 @@ class Embedder:
         #: cap over the flat limit; float32: the texture's local mean).
         self._fine_work = np.zeros(fine, np.uint8)
         self._fine_local = np.zeros(fine, np.float32)
+        self._spread = np.ones((FINE_SPREAD, FINE_SPREAD), np.uint8)
+        #: The fine cap brought to fit size (uint8, then float32: the fit's plan).
+        self._plan_small = np.zeros((fh, fw), np.uint8)
+        self._plan = np.zeros((fh, fw), np.float32)
         #: The change in force at frame size: its positive part and its negative part.
         self._parts = np.zeros((2, h, w), np.uint8)
         #: The stamp's working rows: a part of the change on B, G and R.
@@ -293,8 +304,11 @@ class Embedder:
         """The per-pixel cap at the fine size (applied after the change is upsampled to
         it): ``FLAT_STRENGTH`` where the fine grey's own texture (mean absolute
         high-pass over a ``FINE_LOCAL`` square) is flat, rising to the full strength on
-        texture. Its support is a few fine pixels, so a flat pixel a few pixels from
-        texture keeps the flat limit (the fit's measure spans a cell or so)."""
+        texture, then eroded over the upsampling's support (``FINE_SPREAD``). Its
+        support is a few fine pixels, so a flat pixel a few pixels from texture keeps
+        the flat limit (the fit's measure spans a cell or so). Also lowers the fit's
+        per-pixel cap to it (called before the refinement, which then sees what the
+        fine cap will hold back)."""
         rows = slice(band.slab[0] * FIT * FINE, band.slab[1] * FIT * FINE)
         grey, work, local = (a[rows] for a in (self._fine_grey, self._fine_work, self._fine_local))
         cv2.GaussianBlur(grey, (5, 5), 1.0, dst=work, borderType=cv2.BORDER_REFLECT)
@@ -308,8 +322,21 @@ class Embedder:
         cv2.addWeighted(local, gain, local, 0.0, -gain * FINE_FLAT, dst=over, dtype=cv2.CV_8U)
         flat = self._flat_levels
         cv2.threshold(over, int(self.strength) - flat, 0, cv2.THRESH_TRUNC, dst=over)
+        # Held to the smallest cap around: after the upsampling a pixel keeps the cap
+        # measured at its own fine pixel (see ``FINE_SPREAD``).
+        cv2.erode(over, self._spread, dst=over, borderType=cv2.BORDER_REFLECT)
         cv2.addWeighted(over, 1.0, over, 0.0, BIAS + flat, dst=self._fine_upper[rows])
         cv2.addWeighted(over, -1.0, over, 0.0, BIAS - flat, dst=self._fine_lower[rows])
+        # The fit plans with it: its per-pixel cap is lowered to the fine cap's mean over
+        # each fit pixel, so the refinement puts back, in the cells that can take it,
+        # what the fine cap will hold back.
+        fit_rows = slice(band.slab[0] * FIT, band.slab[1] * FIT)
+        cap = self._pixel_cap[fit_rows]
+        small, planned = self._plan_small[fit_rows], self._plan[fit_rows]
+        cv2.resize(over, (cap.shape[1], cap.shape[0]), dst=small, interpolation=cv2.INTER_AREA)
+        cv2.addWeighted(small, 1.0, small, 0.0, flat, dst=planned, dtype=cv2.CV_32F)
+        cv2.min(cap, planned, dst=cap)
+        cv2.addWeighted(cap, -1.0, cap, 0.0, 0.0, dst=self._cap_down[fit_rows])
 
     # -- the change -------------------------------------------------------------------
     def _project(self, fit: F32, band: _Band) -> F32:

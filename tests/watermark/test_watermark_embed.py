@@ -94,6 +94,64 @@ def test_flat_pixels_next_to_texture_change_by_at_most_two_levels(
     assert diff.max(axis=2)[near].max() > 2
 
 
+def _photo_beside(name: str, wall: npt.NDArray[np.float32]) -> BGRImage:
+    """Chelsea on the left half, ``wall`` (the right half's grey, float) on the right."""
+    frame = np.empty((SIZE[1], SIZE[0], 3), np.float32)
+    frame[:, : SIZE[0] // 2] = cv2.resize(picture(name), (SIZE[0] // 2, SIZE[1]))
+    frame[:, SIZE[0] // 2 :] = wall
+    return np.clip(frame, 0, 255).round().astype(np.uint8)
+
+
+def _flat_17(frame: BGRImage) -> npt.NDArray[np.bool_]:
+    """Pixels whose 17 x 17 neighbourhood is flat (standard deviation under 1.5 levels:
+    the robustness benchmark's flat area)."""
+    grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    mean = cv2.blur(grey, (17, 17))
+    return np.asarray(cv2.blur(grey * grey, (17, 17)) - mean * mean < 1.5**2)
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee"])
+def test_flat_pixels_of_a_noisy_picture_change_by_at_most_two_levels(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A photo beside a wall with camera-like noise (1.5 levels per channel): every
+    # pixel whose 17 x 17 neighbourhood is flat, in the photo or on the wall, changes by
+    # at most 2 levels. The fine cap holds after the upsampling (eroded over its
+    # support) and does not count the noise as texture. (Not guaranteed on faint
+    # texture right under that threshold: 3 pixels of rocket's, standard deviation
+    # 1.39-1.44, take 3; see docs/watermark.md.)
+    rng = np.random.default_rng(0)
+    wall = 140 + rng.normal(0.0, 1.5, (SIZE[1], SIZE[0] - SIZE[0] // 2, 3)).astype(np.float32)
+    frame = _photo_beside(name, wall)
+    flat = _flat_17(frame)
+    assert flat[:, SIZE[0] // 2 :].mean() > 0.95  # the noisy wall is flat by that measure
+    diff = np.abs(Embedder(PAYLOAD, SIZE).apply(frame.copy()).astype(np.int16) - frame)
+    assert diff.max(axis=2)[flat].max() <= 2
+    assert diff.max() == 6  # the photo's texture takes the full strength
+    # Twin: the cap as it was (not eroded, texture from 0.5 levels on) lets flat pixels
+    # next to texture take more.
+    monkeypatch.setattr(embed, "FINE_SPREAD", 1)
+    monkeypatch.setattr(embed, "FINE_FLAT", 0.5)
+    monkeypatch.setattr(embed, "FINE_FULL", 1.0)
+    diff = np.abs(Embedder(PAYLOAD, SIZE).apply(frame.copy()).astype(np.int16) - frame)
+    assert diff.max(axis=2)[flat].max() > 2
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee"])
+def test_faint_texture_still_takes_more_than_two_levels(name: str) -> None:
+    # The negative twin of the above: a faint texture (a photo at a fifth of its
+    # contrast, 17 x 17 standard deviation of 2-3 levels) is no wall; part of it takes
+    # more than the flat limit.
+    photo = cv2.resize(picture(name), (SIZE[0] - SIZE[0] // 2, SIZE[1])).astype(np.float32)
+    frame = _photo_beside("chelsea", 140 + (photo - photo.mean()) * 0.2)
+    faint = ~_flat_17(frame)[:, SIZE[0] // 2 + SIZE[1] // 24 :]
+    assert faint.mean() > 0.5
+    diff = np.abs(Embedder(PAYLOAD, SIZE).apply(frame.copy()).astype(np.int16) - frame)
+    on_faint = diff.max(axis=2)[:, SIZE[0] // 2 + SIZE[1] // 24 :][faint]
+    assert on_faint.max() >= 5
+    assert (on_faint > 2).mean() > 0.05
+
+
 @pytest.mark.parametrize("level", [0, 16, 128, 235, 255])
 def test_flat_frames_change_by_at_most_two_levels(level: int) -> None:
     frame = np.full((SIZE[1], SIZE[0], 3), level, np.uint8)
