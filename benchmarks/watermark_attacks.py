@@ -58,6 +58,7 @@ def _scheduling_kept() -> Iterator[None]:
             os.sched_setscheduler(0, policy, param)
 
 
+@_scheduling_kept()
 def encode(
     frames: Frames,
     codec: str,
@@ -72,20 +73,6 @@ def encode(
 
     Returns the decoded frames and the stream's size in bytes.
     """
-    with _scheduling_kept():
-        return _encode_raw(frames, codec, size=size, options=options, bit_rate=bit_rate, fps=fps)
-
-
-def _encode_raw(
-    frames: Frames,
-    codec: str,
-    *,
-    size: tuple[int, int] | None = None,
-    options: dict[str, str] | None = None,
-    bit_rate: int | None = None,
-    fps: int = 30,
-) -> tuple[list[BGRImage], int]:
-    """:func:`encode` without :func:`_scheduling_kept`."""
     buf = io.BytesIO()
     fmt = "webm" if codec.startswith("libvpx") else "mp4"
     w, h = size or (frames[0].shape[1], frames[0].shape[0])
