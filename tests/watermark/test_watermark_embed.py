@@ -95,7 +95,7 @@ def test_flat_pixels_next_to_texture_change_by_at_most_two_levels(
 
 
 def _photo_beside(name: str, wall: npt.NDArray[np.float32]) -> BGRImage:
-    """Chelsea on the left half, ``wall`` (the right half's grey, float) on the right."""
+    """The photo ``name`` on the left half, ``wall`` (the right half's grey, float) on the right."""
     frame = np.empty((SIZE[1], SIZE[0], 3), np.float32)
     frame[:, : SIZE[0] // 2] = cv2.resize(picture(name), (SIZE[0] // 2, SIZE[1]))
     frame[:, SIZE[0] // 2 :] = wall
