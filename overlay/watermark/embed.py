@@ -285,7 +285,8 @@ class Embedder:
 
     def _texture(self, fit: F32, band: _Band) -> F32:
         """Each cell's fine texture (mean absolute high-pass); also sets the per-pixel cap
-        of the slab: a flat patch inside a textured cell keeps the flat limit."""
+        of the slab: a flat patch inside a textured cell keeps the flat limit
+        (``_fine_caps`` then lowers it and sets its negative, ``_cap_down``)."""
         blur = cv2.GaussianBlur(fit, (0, 0), 1.0, borderType=cv2.BORDER_REFLECT)
         fine = cast(F32, cv2.absdiff(fit, blur))
         local = cv2.GaussianBlur(fine, (0, 0), 1.0, borderType=cv2.BORDER_REFLECT)
@@ -297,7 +298,6 @@ class Embedder:
         gain = (self.strength - self.flat) / TEXTURE_FULL
         cap = self._pixel_cap[rows]
         cv2.addWeighted(over, gain, over, 0.0, self.flat, dst=cap)
-        cv2.addWeighted(cap, -1.0, cap, 0.0, 0.0, dst=self._cap_down[rows])
         return self._cell_means(fine)
 
     def _fine_caps(self, band: _Band) -> None:

@@ -197,8 +197,9 @@ def test_a_still_plate_whose_edges_leave_no_tile_shaped_piece_does_not_cut_a_pic
 def test_tiles_without_gutters_are_still_split_at_their_border(
     contents: dict[str, list[BGRImage]],
 ) -> None:
-    """The twin (also of the still plate's): two pictures side by side with no gutter are two tiles (one border
-    line), and a grid in motion with gutters is its tiles, not their union."""
+    """The twin (also of the still plate's): two pictures side by side with no gutter
+    are two tiles (one border line), and a grid in motion with gutters is its tiles, not
+    their union."""
     left, right = contents["coffee"], contents["rocket"]
     frames = []
     for a, b in zip(left, right, strict=True):
