@@ -208,7 +208,7 @@ def main() -> None:
                 top[name] = max(top[name], result.score)
                 hit_d |= result.detected
                 hit_p |= result.present
-        most_reads = max(most_reads, detector._reads)
+        most_reads = max(most_reads, detector.reads)
         detected[name] += hit_d
         present[name] += hit_p
         counts[name] += 1

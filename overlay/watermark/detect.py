@@ -431,6 +431,12 @@ class Detector:
         self._reads = 0
         self.frames = 0
 
+    @property
+    def reads(self) -> int:
+        """Payload read-outs against the keyed check since the window began (never
+        more than ``READS`` times the searches made: what the payload bound counts)."""
+        return self._reads
+
     def hypotheses(self) -> int:
         """Geometry hypotheses per search, times the searches per window."""
         return len(self._scales) * self._per_scale * self.searches

@@ -62,7 +62,7 @@ def test_a_runner_up_reads_the_window_its_best_read_out_misses(plain: list[BGRIm
     received = _call([embedder.apply(f.copy()) for f in plain])
     payload, detector = _window(received, SEARCHES)
     assert payload == PAYLOAD
-    assert detector._reads <= READS * len(SEARCHES)
+    assert detector.reads <= READS * len(SEARCHES)
     # The same window searched once: no read-outs left over, no runners-up read.
     assert _window(received, (SEARCHES[-1],))[0] is None
 
@@ -72,7 +72,7 @@ def test_the_unmarked_twin_spends_the_spare_read_outs_and_reads_nothing(
 ) -> None:
     payload, detector = _window(_call([f.copy() for f in plain]), SEARCHES)
     assert payload is None
-    assert detector._reads == READS * len(SEARCHES)  # every read-out the bound counts
+    assert detector.reads == READS * len(SEARCHES)  # every read-out the bound counts
 
 
 def test_the_list_starts_with_the_viterbi_message_and_is_ordered() -> None:

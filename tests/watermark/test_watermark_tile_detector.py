@@ -77,7 +77,7 @@ def test_an_unmarked_tile_reads_nothing_and_counts_every_read_out(
     unmarked_tile: list[BGRImage],
 ) -> None:
     det = _read(unmarked_tile, TileDetector(searches=len(CHECKPOINTS) * (1 + TILES)))
-    assert det._reads == READS * len(CHECKPOINTS)  # its share of the window's bound
+    assert det.reads == READS * len(CHECKPOINTS)  # its share of the window's bound
 
 
 class _Kept(TileDetector):
