@@ -83,6 +83,24 @@ BORDER_SHARE = 0.9
 MAX_BORDERS = 2
 #: Candidates that overlap more than this (intersection over union) are one.
 SAME = 0.7
+#: The pictures overlay sends are 16:9 (its default output and a call's); a source of
+#: another shape is letterboxed into them with dark bars (``overlay.pipeline.BAR_LEVEL``),
+#: and the mark's grid spans the bars. A candidate narrower or wider than this by more
+#: than ``ASPECT_SLACK`` whose centred 16:9 box adds two bar-like strips (below) is
+#: that box: the picture's flat bars are not activity, so the cut finds the picture
+#: inside them, whose grid the search cannot reach (a pillarboxed 1:1 picture starts 22 %
+#: of the width in).
+OUTPUT_ASPECT = 16 / 9
+ASPECT_SLACK = 0.03
+#: A strip is a bar when its median grey (the window's mean) is at most ``BAR_DARK``,
+#: ``BAR_SHARE`` of its pixels are within ``BAR_SPREAD`` levels of that median (the
+#: banner and the visible mark sit in the bars), the two strips' medians are within
+#: ``BAR_SPREAD`` of each other, less than ``GUTTER`` of it moved, and less than half of
+#: it has the page's colour (a picture of another shape on a dark page is not widened
+#: into the page; bars the page's own colour cannot be told from it).
+BAR_DARK = 48.0
+BAR_SPREAD = 6.0
+BAR_SHARE = 0.7
 
 F32 = npt.NDArray[np.float32]
 U8 = npt.NDArray[np.uint8]
@@ -233,6 +251,48 @@ def _xy_cut(
                 return parts
             return whole
     return whole
+
+
+def _with_bars(
+    box: Box, mean: F32, moving: npt.NDArray[np.bool_], page: npt.NDArray[np.bool_] | None
+) -> Box:
+    """``box`` (analysis pixels) widened or heightened to its centred 16:9 box when the
+    two strips that adds are a letterbox's bars (see ``OUTPUT_ASPECT``), else ``box``."""
+    x, y, bw, bh = box
+    ah, aw = mean.shape
+    aspect = bw / max(bh, 1)
+    if abs(aspect / OUTPUT_ASPECT - 1.0) <= ASPECT_SLACK:
+        return box
+    if aspect < OUTPUT_ASPECT:
+        extra = round(bh * OUTPUT_ASPECT) - bw
+        wide: Box = (x - extra // 2, y, bw + extra, bh)
+        strips = [
+            (slice(y, y + bh), slice(wide[0], x)),
+            (slice(y, y + bh), slice(x + bw, wide[0] + wide[2])),
+        ]
+    else:
+        extra = round(bw / OUTPUT_ASPECT) - bh
+        wide = (x, y - extra // 2, bw, bh + extra)
+        strips = [
+            (slice(wide[1], y), slice(x, x + bw)),
+            (slice(y + bh, wide[1] + wide[3]), slice(x, x + bw)),
+        ]
+    wx, wy, ww, wh = wide
+    if wx < 0 or wy < 0 or wx + ww > aw or wy + wh > ah:
+        return box
+    levels = []
+    for rows, cols in strips:
+        strip = mean[rows, cols]
+        if strip.size == 0:
+            return box
+        level = float(np.median(strip))
+        near = float(np.mean(np.abs(strip - level) <= BAR_SPREAD))
+        if level > BAR_DARK or near < BAR_SHARE or float(moving[rows, cols].mean()) >= GUTTER:
+            return box
+        if page is not None and float(page[rows, cols].mean()) >= 0.5:
+            return box
+        levels.append(level)
+    return wide if abs(levels[0] - levels[1]) <= BAR_SPREAD else box
 
 
 def _plausible(box: Box, shape: tuple[int, ...]) -> bool:
@@ -475,7 +535,7 @@ class TileFinder:
                 found.append(box)
         area = ah * aw
         scored: list[tuple[float, Box]] = []
-        for box in found:
+        for box in (_with_bars(b, mean, moving, page) for b in found):
             x, y, bw, bh = box
             if not _plausible(box, mean.shape):
                 continue

@@ -9,6 +9,7 @@ import pytest
 from watermark_content import PAYLOAD, SIZE, clip
 
 from overlay.frames import BGRImage
+from overlay.pipeline import Fitter
 from overlay.verify import scan_frames
 from overlay.watermark import Embedder
 from overlay.watermark.stream import StreamDetector, checkpoints_for
@@ -312,3 +313,54 @@ def test_a_page_gutter_between_two_narrow_pictures_still_cuts(
     found = find_tiles(frames)
     for box in (top, bottom):
         assert any(_near(box, f, 2) for f in found), (box, found)
+
+
+def _pillarboxed(frames: list[BGRImage], *, marked: bool) -> list[BGRImage]:
+    """Each frame's middle square letterboxed into SIZE by the pipeline's own fitter
+    (bars of video black), a bright banner-sized plate over the right bar's top (the
+    banner sits there), watermarked after, as the pipeline stamps it, when ``marked``."""
+    out = np.zeros((SIZE[1], SIZE[0], 3), np.uint8)
+    fitter = Fitter(out)
+    embedder = Embedder(PAYLOAD, SIZE)
+    result = []
+    for f in frames:
+        h, w = f.shape[:2]
+        fitter.fit(np.ascontiguousarray(f[:, (w - h) // 2 : (w + h) // 2]))
+        out[18:78, 1010:1270] = 220
+        frame = out.copy()
+        result.append(embedder.apply(frame) if marked else frame)
+    return result
+
+
+def test_a_pillarboxed_picture_is_boxed_with_its_bars_and_verified(
+    contents: dict[str, list[BGRImage]],
+) -> None:
+    """A square picture letterboxed into 16:9 and pasted at 60 %: its flat bars are not
+    activity, so the cut found the square inside them (168 px in), where the mark's grid
+    (which spans the bars) is out of the search's reach; the bars are boxed with it, and
+    verify reads the tile (it read nothing). The unmarked twin gives no claim."""
+    box = (115, 324, 768, 432)
+    marked = _paste(_pillarboxed(contents["astronaut"], marked=True), box)
+    assert _near(find_tiles(marked)[0], box, 1), find_tiles(marked)
+    report = scan_frames(marked, window=6)
+    assert report.detected and report.tile is not None and _near(report.tile, box, 1)
+    assert report.sealed_id == PAYLOAD.sealed_id
+    plain = scan_frames(_paste(_pillarboxed(contents["astronaut"], marked=False), box), window=6)
+    assert not plain.present and plain.tile is None
+
+
+@pytest.mark.parametrize("page", [40, 16])
+def test_a_square_picture_without_bars_is_not_widened(
+    contents: dict[str, list[BGRImage]], page: int
+) -> None:
+    """The twins: a square picture pasted on a dark page (40: no bars; 16: the bars'
+    own grey, which cannot be told from the page) keeps its square box, not widened to
+    16:9 into the page."""
+    square = (283, 324, 432, 432)
+    frames = []
+    for f in contents["astronaut"]:
+        h, w = f.shape[:2]
+        canvas = np.full((CANVAS[1], CANVAS[0], 3), page, np.uint8)
+        canvas[324:756, 283:715] = cv2.resize(f[:, (w - h) // 2 : (w + h) // 2], (432, 432))
+        frames.append(canvas)
+    assert _near(find_tiles(frames)[0], square, 2), find_tiles(frames)
