@@ -245,9 +245,11 @@ def _xy_cut(
                     rows_mask, cols_mask, mean, page, x0, y0, x1, y0 + line, depth + 1
                 ) + _xy_cut(rows_mask, cols_mask, mean, page, x0, y0 + line, x1, y1, depth + 1)
             # Tiles split at their border are each shaped like a tile; a line that
-            # leaves no such piece is the picture's own (a still plate across it: the
-            # start card's, whose edges cut a 50 % paste into 3 slivers, no box).
-            if any(_plausible(b, mean.shape) for b in parts):
+            # leaves a piece of no tile's shape is the picture's own (a still plate
+            # across it: the start card's, whose edges cut a 50 % paste into 3
+            # slivers, no box; a backdrop's straight line a fifth of the way down,
+            # which left a sliver and a picture 21 % short).
+            if all(_plausible(b, mean.shape) for b in parts):
                 return parts
             return whole
     return whole
