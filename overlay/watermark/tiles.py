@@ -344,17 +344,19 @@ def _snap(grey: npt.NDArray[np.uint8], box: Box, band: int) -> Box:
     surroundings' first line on the other: its score is how much the two differ,
     averaged along the middle 80 % of the side, divided by how much the outside line
     varies (a gutter or a page is flat; the edge of a neighbouring tile has the flat
-    side inwards and scores low).
+    side inwards and scores low). A side with no clear edge stays where the activity
+    put it, and the box is then completed to 16:9 across it (``_to_output_shape``).
     """
     h, w = grey.shape
     x, y, bw, bh = box
 
-    def side(pos: int, inward: int, rows: bool, start: int, end: int) -> int:
+    def side(pos: int, inward: int, rows: bool, start: int, end: int) -> tuple[int, bool]:
+        """The side's position and whether an edge was found there."""
         inset = (end - start) // 10
         a, b = max(0, start + inset), min(w if rows else h, end - inset)
         limit = h if rows else w
         if b - a < 4:
-            return pos
+            return pos, False
         best, best_score, scores = pos, -1.0, []
         for p in range(pos - band, pos + band + 1):
             inside = p if inward > 0 else p - 1
@@ -370,16 +372,56 @@ def _snap(grey: npt.NDArray[np.uint8], box: Box, band: int) -> Box:
                 best, best_score = p, score
         # A side with no clear edge (the picture fades into its surroundings) stays.
         if not scores or best_score < 2.0 * float(np.median(scores)) + 0.5:
-            return pos
-        return best
+            return pos, False
+        return best, True
 
-    top = side(y, 1, True, x, x + bw)
-    bottom = side(y + bh, -1, True, x, x + bw)
-    left = side(x, 1, False, y, y + bh)
-    right = side(x + bw, -1, False, y, y + bh)
+    top, top_edge = side(y, 1, True, x, x + bw)
+    bottom, bottom_edge = side(y + bh, -1, True, x, x + bw)
+    left, left_edge = side(x, 1, False, y, y + bh)
+    right, right_edge = side(x + bw, -1, False, y, y + bh)
     if bottom - top < bh // 2 or right - left < bw // 2:
         return box
-    return (left, top, right - left, bottom - top)
+    snapped = (left, top, right - left, bottom - top)
+    edges = (top_edge, bottom_edge, left_edge, right_edge)
+    return _to_output_shape(snapped, edges, (h, w))
+
+
+def _to_output_shape(box: Box, edges: tuple[bool, bool, bool, bool], shape: tuple[int, int]) -> Box:
+    """``box`` grown to 16:9 across its sides without an edge (top, bottom, left, right)
+    when it is within ``ASPECT_SLACK`` of 16:9 but not 16:9.
+
+    A picture whose edge fades into its surroundings (a dark sky beside a dark page) is
+    boxed by its activity, a few pixels short on that side; overlay's pictures are 16:9
+    (``OUTPUT_ASPECT``), and the search does not reach a box 1 % short across the mark's
+    grid (a 40 % paste of the rocket, 3 px short of 288 at its top, was not read; 1 px
+    short, it was). The short dimension is grown on its sides without an edge (split
+    between them when both have none); a side with an edge does not move, and a box
+    whose short dimension has an edge on both sides is left as it is (a picture cut to
+    another shape).
+    """
+    x, y, bw, bh = box
+    top, bottom, left, right = edges
+    aspect = bw / max(bh, 1)
+    if abs(aspect / OUTPUT_ASPECT - 1.0) > ASPECT_SLACK:
+        return box
+    if aspect > OUTPUT_ASPECT:
+        grow = round(bw / OUTPUT_ASPECT) - bh
+        before, after = top, bottom
+    else:
+        grow = round(bh * OUTPUT_ASPECT) - bw
+        before, after = left, right
+    if grow <= 0 or (before and after):
+        return box
+    # How much of the growth goes before the box (above it, left of it).
+    ahead = 0 if before else grow if after else grow // 2
+    if aspect > OUTPUT_ASPECT:
+        grown: Box = (x, y - ahead, bw, bh + grow)
+    else:
+        grown = (x - ahead, y, bw + grow, bh)
+    gx, gy, gw, gh = grown
+    if gx < 0 or gy < 0 or gx + gw > shape[1] or gy + gh > shape[0]:
+        return box
+    return grown
 
 
 def _page(
