@@ -89,7 +89,8 @@ SAME = 0.7
 #: than ``ASPECT_SLACK`` whose centred 16:9 box adds two bar-like strips (below) is
 #: that box: the picture's flat bars are not activity, so the cut finds the picture
 #: inside them, whose grid the search cannot reach (a pillarboxed 1:1 picture starts 22 %
-#: of the width in).
+#: of the width in). A box within ``ASPECT_SLACK`` of 16:9 is completed to 16:9 across
+#: a side without an edge (``_to_output_shape``).
 OUTPUT_ASPECT = 16 / 9
 ASPECT_SLACK = 0.03
 #: A strip is a bar when its median grey (the window's mean) is at most ``BAR_DARK``,
