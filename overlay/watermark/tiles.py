@@ -17,8 +17,8 @@ Only the page's colour is cut away: beside an exactly flat page (an app's backgr
 a line is the page's where its pixels are within a grey level of it and still, so a
 picture's dark edge beside a dark page stays in the picture (see ``FLAT``).
 
-Each candidate's sides are then snapped to the strongest edge nearby in the latest
-frame at full size: the detector needs the picture's top-left within about one cell
+Each candidate's sides are then snapped to the strongest edge nearby in the window's
+mean at full size: the detector needs the picture's top-left within about one cell
 (1/24 of its height) and its height within about +0/-12 %, and the analysis size is
 coarser than that. Pure numpy/OpenCV, no I/O.
 
@@ -338,7 +338,7 @@ def _still_line(moving: npt.NDArray[np.bool_], box: Box) -> bool:
     return bool((~inner.any(axis=1)).any() or (~inner.any(axis=0)).any())
 
 
-def _snap(grey: npt.NDArray[np.uint8], box: Box, band: int) -> Box:
+def _snap(grey: F32, box: Box, band: int) -> Box:
     """Move each side of ``box`` to the best edge within ``band`` pixels.
 
     A side at row (column) ``p`` has the picture's last line on one side and the
@@ -470,7 +470,7 @@ class TileFinder:
 
     A call grid's tiles are found by the gutters between them, a picture pasted over
     other content by its motion; each box is snapped to the picture's edges in the
-    latest frame (see the module's docstring and ``docs/watch.md``).
+    window's mean (see the module's docstring and ``docs/watch.md``).
 
     Args:
         limit: at most this many rectangles, the most moving and largest first.
@@ -480,11 +480,12 @@ class TileFinder:
         self.limit = limit
         self.frames = 0
         # The largest change between consecutive frames, the latest analysis picture
-        # (grey levels, exact in uint8) and the window's sum.
+        # (grey levels, exact in uint8) and the window's sum; the window's sum at full
+        # size, which the boxes are snapped in.
         self._moving: U8 | None = None
         self._prev: U8 | None = None
         self._sum: F32 | None = None
-        self._last: npt.NDArray[np.uint8] | None = None
+        self._full: F32 | None = None
         self._scale = 1.0
 
     @classmethod
@@ -497,16 +498,15 @@ class TileFinder:
     def reset(self) -> None:
         """Forget the frames seen."""
         self.frames = 0
-        self._moving = self._prev = self._sum = None
-        self._last = None
+        self._moving = self._prev = self._sum = self._full = None
 
     def add(self, image: BGRImage | GreyPyramid) -> None:
         """Add one BGR frame, or the pyramid of its grey (shared with the searches: the
         analysis picture is then a level of it when one has the analysis size); a frame
         of another size than the last starts over.
 
-        With a pyramid, the latest frame's grey (which the boxes are snapped in) is the
-        pyramid's own buffer: call :meth:`boxes` before the pyramid takes another frame.
+        With a pyramid, its full-size grey is added to the window's full-size sum
+        (which the boxes are snapped in); nothing of the pyramid is kept.
         """
         small: npt.NDArray[np.uint8] | None = None
         if isinstance(image, GreyPyramid):
@@ -514,7 +514,7 @@ class TileFinder:
         else:
             grey = cast(npt.NDArray[np.uint8], cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
         h, w = grey.shape
-        if self._last is not None and self._last.shape != grey.shape:
+        if self._full is not None and self._full.shape != grey.shape:
             self.reset()
         self._scale = min(1.0, ANALYSIS / max(h, w))
         size = (max(1, round(w * self._scale)), max(1, round(h * self._scale)))
@@ -536,12 +536,15 @@ class TileFinder:
             self._sum += small
         # A copy: ``small`` may be the pyramid's buffer, which the next frame overwrites.
         self._prev = small.copy()
-        self._last = grey
+        if self._full is None:
+            self._full = grey.astype(np.float32)
+        else:
+            cv2.accumulate(grey, self._full)
         self.frames += 1
 
     def boxes(self) -> list[Box]:
         """The candidate rectangles (full-size pixels), best first."""
-        if self._sum is None or self._last is None or self._prev is None:
+        if self._sum is None or self._full is None or self._prev is None:
             return []
         mean = cast(F32, (self._sum / self.frames).astype(np.float32))
         moving = (
@@ -590,9 +593,12 @@ class TileFinder:
         s = self._scale
         band = max(4, round(4.0 / s))
         out: list[Box] = []
+        # Snapped in the window's mean at full size: the codec's flicker and the mark
+        # average out of it, a tile's edges stay where they are.
+        grey = cast(F32, self._full * np.float32(1.0 / self.frames)) if scored else self._full
         for _, (x, y, bw, bh) in scored:
             full = (round(x / s), round(y / s), round(bw / s), round(bh / s))
-            full = _snap(self._last, full, band)
+            full = _snap(grey, full, band)
             if any(_iou(full, o) > SAME for o in out):
                 continue
             out.append(full)
