@@ -595,7 +595,7 @@ class TileFinder:
         out: list[Box] = []
         # Snapped in the window's mean at full size: the codec's flicker and the mark
         # average out of it, a tile's edges stay where they are.
-        grey = cast(F32, self._full * np.float32(1.0 / self.frames)) if scored else self._full
+        grey = cast(F32, self._full * np.float32(1.0 / self.frames))
         for _, (x, y, bw, bh) in scored:
             full = (round(x / s), round(y / s), round(bw / s), round(bh / s))
             full = _snap(grey, full, band)

@@ -178,6 +178,16 @@ def test_a_still_page_coloured_plate_does_not_cut_a_moving_picture() -> None:
     assert _near(find_tiles(_paste(frames, box))[0], box, 1)
 
 
+def _with_rows(frames: list[BGRImage], rows: slice, value: int) -> list[BGRImage]:
+    """Copies of ``frames`` with ``rows`` set to the grey ``value`` (a still plate or line)."""
+    out = []
+    for f in frames:
+        f = f.copy()
+        f[rows] = value
+        out.append(f)
+    return out
+
+
 def test_a_still_plate_whose_edges_leave_no_tile_shaped_piece_does_not_cut_a_picture(
     contents: dict[str, list[BGRImage]],
 ) -> None:
@@ -187,11 +197,7 @@ def test_a_still_plate_whose_edges_leave_no_tile_shaped_piece_does_not_cut_a_pic
     slivers no tile has the shape of (a 50 % paste of a session's first window was cut
     into 3, no box)."""
     box = (384, 144, 640, 360)
-    frames = []
-    for f in contents["astronaut"]:
-        f = f.copy()
-        f[265:455] = 20  # rows 37-63 %
-        frames.append(f)
+    frames = _with_rows(contents["astronaut"], slice(265, 455), 20)  # rows 37-63 %
     assert _near(find_tiles(_paste(frames, box))[0], box, 1)
 
 
@@ -205,11 +211,7 @@ def test_a_straight_line_that_leaves_a_sliver_does_not_cut_a_picture(
     in the window for its moving area to stand for it, it was boxed below the line:
     the synthetic scene at 60 %, 89 px short, and the mark was not read)."""
     box = (115, 324, 768, 432)
-    frames = []
-    for f in contents["astronaut"]:
-        f = f.copy()
-        f[153:156] = 235  # rows 21.3-21.7 %
-        frames.append(f)
+    frames = _with_rows(contents["astronaut"], slice(153, 156), 235)  # rows 21.3-21.7 %
     assert _near(find_tiles(_paste(frames, box))[0], box, 1), find_tiles(_paste(frames, box))
     # One frame: nothing has moved, so no moving area stands for the whole picture.
     single = TileFinder.single(_paste(frames, box)[0])
