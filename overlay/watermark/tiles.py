@@ -256,41 +256,61 @@ def _xy_cut(
     return whole
 
 
+def _off_16_9(box: Box) -> tuple[bool, int, bool]:
+    """Whether ``box`` is within ``ASPECT_SLACK`` of 16:9, the pixels it lacks for 16:9,
+    and whether it lacks them across its width (else across its height)."""
+    _, _, bw, bh = box
+    aspect = bw / max(bh, 1)
+    near = abs(aspect / OUTPUT_ASPECT - 1.0) <= ASPECT_SLACK
+    if aspect < OUTPUT_ASPECT:
+        return near, round(bh * OUTPUT_ASPECT) - bw, True
+    return near, round(bw / OUTPUT_ASPECT) - bh, False
+
+
+def _grown(box: Box, extra: int, widen: bool, ahead: int) -> Box:
+    """``box`` grown by ``extra`` pixels across its width (``widen``) or height, ``ahead``
+    of them before it (left of it, above it)."""
+    x, y, bw, bh = box
+    return (x - ahead, y, bw + extra, bh) if widen else (x, y - ahead, bw, bh + extra)
+
+
+def _within(box: Box, width: int, height: int) -> bool:
+    """Whether ``box`` lies wholly inside a frame of ``width`` x ``height``."""
+    x, y, bw, bh = box
+    return x >= 0 and y >= 0 and x + bw <= width and y + bh <= height
+
+
 def _with_bars(
     box: Box, mean: F32, moving: npt.NDArray[np.bool_], page: npt.NDArray[np.bool_] | None
 ) -> Box:
     """``box`` (analysis pixels) widened or heightened to its centred 16:9 box when the
     two strips that adds are a letterbox's bars (see ``OUTPUT_ASPECT``), else ``box``."""
     x, y, bw, bh = box
-    ah, aw = mean.shape
-    aspect = bw / max(bh, 1)
-    if abs(aspect / OUTPUT_ASPECT - 1.0) <= ASPECT_SLACK:
+    near, extra, widen = _off_16_9(box)
+    if near:
         return box
-    if aspect < OUTPUT_ASPECT:
-        extra = round(bh * OUTPUT_ASPECT) - bw
-        wide: Box = (x - extra // 2, y, bw + extra, bh)
+    wide = _grown(box, extra, widen, extra // 2)
+    wx, wy, ww, wh = wide
+    if not _within(wide, mean.shape[1], mean.shape[0]):
+        return box
+    if widen:
         strips = [
-            (slice(y, y + bh), slice(wide[0], x)),
-            (slice(y, y + bh), slice(x + bw, wide[0] + wide[2])),
+            (slice(y, y + bh), slice(wx, x)),
+            (slice(y, y + bh), slice(x + bw, wx + ww)),
         ]
     else:
-        extra = round(bw / OUTPUT_ASPECT) - bh
-        wide = (x, y - extra // 2, bw, bh + extra)
         strips = [
-            (slice(wide[1], y), slice(x, x + bw)),
-            (slice(y + bh, wide[1] + wide[3]), slice(x, x + bw)),
+            (slice(wy, y), slice(x, x + bw)),
+            (slice(y + bh, wy + wh), slice(x, x + bw)),
         ]
-    wx, wy, ww, wh = wide
-    if wx < 0 or wy < 0 or wx + ww > aw or wy + wh > ah:
-        return box
     levels = []
     for rows, cols in strips:
         strip = mean[rows, cols]
         if strip.size == 0:
             return box
         level = float(np.median(strip))
-        near = float(np.mean(np.abs(strip - level) <= BAR_SPREAD))
-        if level > BAR_DARK or near < BAR_SHARE or float(moving[rows, cols].mean()) >= GUTTER:
+        near_level = float(np.mean(np.abs(strip - level) <= BAR_SPREAD))
+        if level > BAR_DARK or near_level < BAR_SHARE or float(moving[rows, cols].mean()) >= GUTTER:
             return box
         if page is not None and float(page[rows, cols].mean()) >= 0.5:
             return box
@@ -400,29 +420,15 @@ def _to_output_shape(box: Box, edges: tuple[bool, bool, bool, bool], shape: tupl
     whose short dimension has an edge on both sides is left as it is (a picture cut to
     another shape).
     """
-    x, y, bw, bh = box
     top, bottom, left, right = edges
-    aspect = bw / max(bh, 1)
-    if abs(aspect / OUTPUT_ASPECT - 1.0) > ASPECT_SLACK:
-        return box
-    if aspect > OUTPUT_ASPECT:
-        grow = round(bw / OUTPUT_ASPECT) - bh
-        before, after = top, bottom
-    else:
-        grow = round(bh * OUTPUT_ASPECT) - bw
-        before, after = left, right
-    if grow <= 0 or (before and after):
+    near, grow, widen = _off_16_9(box)
+    before, after = (left, right) if widen else (top, bottom)
+    if not near or grow <= 0 or (before and after):
         return box
     # How much of the growth goes before the box (above it, left of it).
     ahead = 0 if before else grow if after else grow // 2
-    if aspect > OUTPUT_ASPECT:
-        grown: Box = (x, y - ahead, bw, bh + grow)
-    else:
-        grown = (x - ahead, y, bw + grow, bh)
-    gx, gy, gw, gh = grown
-    if gx < 0 or gy < 0 or gx + gw > shape[1] or gy + gh > shape[0]:
-        return box
-    return grown
+    grown = _grown(box, grow, widen, ahead)
+    return grown if _within(grown, shape[1], shape[0]) else box
 
 
 def _page(
