@@ -113,6 +113,15 @@ STAMP_ROWS = 64
 STILL = 0.5
 
 
+def _scalar(value: float) -> npt.NDArray[np.float64]:
+    """``value`` as a constant operand of OpenCV's arithmetic (a Scalar: four doubles;
+    the stubs take no plain number). Saturating integer arithmetic with it is exact."""
+    return np.array([value, 0.0, 0.0, 0.0])
+
+
+_BIAS = _scalar(BIAS)
+
+
 def cell_grid(width: int, height: int) -> tuple[float, int, int]:
     """(cell side in pixels, whole block columns, cell columns) for a frame size."""
     cell = height / CELLS_PER_HEIGHT
@@ -325,8 +334,8 @@ class Embedder:
         # Held to the smallest cap around: after the upsampling a pixel keeps the cap
         # measured at its own fine pixel (see ``FINE_SPREAD``).
         cv2.erode(over, self._spread, dst=over, borderType=cv2.BORDER_REFLECT)
-        cv2.addWeighted(over, 1.0, over, 0.0, BIAS + flat, dst=self._fine_upper[rows])
-        cv2.addWeighted(over, -1.0, over, 0.0, BIAS - flat, dst=self._fine_lower[rows])
+        cv2.add(over, _scalar(BIAS + flat), dst=self._fine_upper[rows])
+        cv2.subtract(_scalar(BIAS - flat), over, dst=self._fine_lower[rows])
         # The fit plans with it: its per-pixel cap is lowered to the fine cap's mean over
         # each fit pixel, so the refinement puts back, in the cells that can take it,
         # what the fine cap will hold back.
@@ -473,8 +482,8 @@ class Embedder:
         drawn = big[y0 - s0 : y1 - s0]
         pos, neg = self._parts[0, y0:y1], self._parts[1, y0:y1]
         # The parts above and below BIAS (saturated at 0: whole levels, exact).
-        cv2.addWeighted(drawn, 1.0, drawn, 0.0, -BIAS, dst=pos[:, :w])
-        cv2.addWeighted(drawn, -1.0, drawn, 0.0, BIAS, dst=neg[:, :w])
+        cv2.subtract(drawn, _BIAS, dst=pos[:, :w])
+        cv2.subtract(_BIAS, drawn, dst=neg[:, :w])
         for part in (pos, neg):
             part[:, w:] = part[:, w - 1 : w]
 
