@@ -23,7 +23,7 @@ from skimage import data
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.watermark_attacks import ATTACKS
-from overlay.watermark import Detector, Embedder, Payload
+from overlay.watermark import FORMAT_VERSION, Detector, Embedder, Payload
 from overlay.watermark.clips import pan_zoom
 from overlay.watermark.ecc import encode
 from overlay.watermark.layout import PUBLIC_KEY, get_layout
@@ -61,7 +61,7 @@ def main() -> None:
     cv2.setNumThreads(1)
     photo = cv2.cvtColor(getattr(data, args.photo)(), cv2.COLOR_RGB2BGR)
     clip = list(pan_zoom(photo, SIZE, FRAMES, zoom=1.2, noise=1.0, seed=0))
-    embedder = Embedder(Payload(2, True, "1a2b3c4d"), SIZE)
+    embedder = Embedder(Payload(FORMAT_VERSION, True, "1a2b3c4d"), SIZE)
     marked = [embedder.apply(f.copy()) for f in clip]
     coded = encode(embedder.bits).astype(np.int64)
     shown = list(range(0, FRAMES, args.every))

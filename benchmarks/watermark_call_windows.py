@@ -11,8 +11,13 @@ hypothesis. Per window of 60 frames: verify's result (the detector's searches af
 4, 15, 30 and 60 frames, refined at the last, as ``overlay verify`` counts them), the
 lattice score at the true geometry and the highest of the search, the share of blocks
 on their coded bit's side per frame (the start card's blocks, the rest), the coded bit
-error rate of the window's soft values, and where the true message stands in the list
-Viterbi decoder's output (0: Viterbi reads it; verify reads the first few).
+error rate of the window's soft values, where the true message stands in the list
+Viterbi decoder's output (0: Viterbi reads it; verify reads the first few), and how many
+bits of information the window's blocks carry about their coded bits: each block's
+window value, signed by its coded bit, under the best linear metric (the generalised
+mutual information ``1 - mean(log2(1 + exp(-a y)))``, maximised over ``a``, summed over
+the blocks in view: what a decoder weighing each block by its value can get out of
+them; the payload is 73 bits, and a code of 504 uses needs some more than that).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from overlay.frames import BGRImage
 from overlay.verify import CHECKPOINTS, TILES, WINDOW
-from overlay.watermark import PUBLIC_KEY, Detector, Payload
+from overlay.watermark import FORMAT_VERSION, PUBLIC_KEY, Detector, Payload
 from overlay.watermark.ecc import decode_list, encode
 from overlay.watermark.payload import PAYLOAD_BITS, pack
 
@@ -67,9 +72,10 @@ def verify_window(frames: list[BGRImage]) -> tuple[Payload | None, int | None, f
 
 def true_geometry(
     frames: list[BGRImage], coded: np.ndarray, card: bool
-) -> tuple[float, float, float, float, int | None]:
+) -> tuple[float, float, float, float, int | None, float]:
     """At the nominal hypothesis: (lattice score, blocks right per frame on the card,
-    elsewhere, coded BER, the true message's place in the list or None)."""
+    elsewhere, coded BER, the true message's place in the list or None, bits of
+    information)."""
     window = Detector(PUBLIC_KEY, max_scale=1.0)
     one = Detector(PUBLIC_KEY, max_scale=1.0)
     right: list[np.ndarray] = []
@@ -98,7 +104,30 @@ def true_geometry(
         ),
         None,
     )
-    return float(window._score().z[0]), on_card, float(np.nanmean(per[:, ~inside])), ber, place
+    info = information(window, coded)
+    return (
+        float(window._score().z[0]),
+        on_card,
+        float(np.nanmean(per[:, ~inside])),
+        ber,
+        place,
+        info,
+    )
+
+
+def information(detector: Detector, coded: np.ndarray) -> float:
+    """Bits of information the window's blocks carry about their coded bits at the
+    nominal geometry (see the module doc: the best linear metric's GMI, summed)."""
+    geo = detector._geo[0]
+    c1, s1 = (np.take(detector._sums[0][k], geo.value[0]) for k in (0, 1))
+    count = np.take(detector._seen[0], geo.pos[0])
+    value = -(c1 * geo.rot[0] + s1 * geo.rot[1]) / np.maximum(count, 1.0)
+    signed = (value * (2.0 * coded[detector._bits[geo.ids]] - 1.0))[count > 0]
+    per_block = max(
+        1.0 - float(np.mean(np.logaddexp(0.0, -a * signed))) / np.log(2.0)
+        for a in np.geomspace(0.05, 50.0, 120)
+    )
+    return max(per_block, 0.0) * signed.size
 
 
 def _blocks(detector: Detector, coded: np.ndarray) -> np.ndarray:
@@ -133,15 +162,16 @@ def main() -> None:
     contents = args.contents.split(",") if args.contents else list(sessions)
     print(
         "| clip | window | verify (frames needed) | score at the true geometry / "
-        "highest | blocks right per frame: card / rest | coded BER | list place |"
+        "highest | blocks right per frame: card / rest | coded BER | list place | "
+        "information (bits) |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for content in contents:
         path = args.dir / f"{content}-marked-{args.setting}.avi"
         if content not in sessions or not path.exists():
             raise SystemExit(f"no {path} or no session for {content!r} in {book}")
         sealed = sessions[content]["sealed"]
-        coded = encode(pack(Payload(2, True, sealed), PUBLIC_KEY)).astype(np.float64)
+        coded = encode(pack(Payload(FORMAT_VERSION, True, sealed), PUBLIC_KEY)).astype(np.float64)
         frames = frames_of(path)
         for w in range(len(frames) // WINDOW):
             part = frames[w * WINDOW : (w + 1) * WINDOW]
@@ -152,11 +182,11 @@ def main() -> None:
                 result = f"right id ({needed})"
             else:
                 result = f"WRONG id {payload.sealed_id}"
-            z0, card, rest, ber, place = true_geometry(part, coded, w * WINDOW < CARD_FRAMES)
+            z0, card, rest, ber, place, info = true_geometry(part, coded, w * WINDOW < CARD_FRAMES)
             on_card = "-" if np.isnan(card) else f"{card:.3f}"
             print(
                 f"| {content} | {w} | {result} | {z0:.2f} / {best:.2f} | {on_card} / "
-                f"{rest:.3f} | {ber:.3f} | {place if place is not None else f'> {LIST}'} |",
+                f"{rest:.3f} | {ber:.3f} | {place if place is not None else f'> {LIST}'} | {info:.0f} |",
                 flush=True,
             )
 

@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import wm_v1
 from benchmarks.watermark_attacks import encode
 from overlay.frames import BGRImage
-from overlay.watermark import Detector, Embedder, Payload, payload_bound
+from overlay.watermark import FORMAT_VERSION, Detector, Embedder, Payload, payload_bound
 from overlay.watermark.detect import PRESENCE_BOUND, READS, SEARCH_EVERY
 from overlay.watermark.tiles import TileDetector
 
@@ -158,7 +158,7 @@ def main() -> None:
         return out
 
     def other_key() -> list[BGRImage]:
-        payload = Payload(2, True, _sealed(rng))
+        payload = Payload(FORMAT_VERSION, True, _sealed(rng))
         embedder = Embedder(payload, SIZE, public_key=OTHER_KEY)
         return [embedder.apply(f) for f in photo()]
 
@@ -221,7 +221,7 @@ def main() -> None:
     # output size and sent at 640x360 (as a call app scales them).
     found = 0
     for _ in range(args.controls):
-        embedder = Embedder(Payload(2, True, _sealed(rng)), CONTROL_SIZE)
+        embedder = Embedder(Payload(FORMAT_VERSION, True, _sealed(rng)), CONTROL_SIZE)
         detector.reset()
         hit = False
         for k, frame in enumerate(photo(CONTROL_SIZE), 1):

@@ -66,7 +66,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.watermark_attacks import ATTACKS, CHECKPOINTS, encode, scan
 from overlay.frames import BGRImage
-from overlay.watermark import Detector, Embedder, Payload
+from overlay.watermark import FORMAT_VERSION, Detector, Embedder, Payload
 from overlay.watermark.clips import pan_zoom, pan_zoom_matrix
 from overlay.watermark.ecc import encode as encode_bits
 from overlay.watermark.layout import PUBLIC_KEY, get_layout
@@ -317,7 +317,7 @@ def run_photo(
     maps = pan_zoom_matrices(photo.shape, SIZE, frames, ZOOM)
     check_matrices(photo, maps)
     plain = list(pan_zoom(photo, SIZE, frames, zoom=ZOOM, noise=NOISE, seed=n))
-    payload = Payload(2, True, f"{(0x1234567 * (n + 1)) & 0xFFFFFFFF:08x}")
+    payload = Payload(FORMAT_VERSION, True, f"{(0x1234567 * (n + 1)) & 0xFFFFFFFF:08x}")
     coded = encode_bits(Embedder(payload, SIZE).bits).astype(np.int64)
 
     def oracle(every: int) -> Callable[[Sequence[BGRImage]], list[Matrix]]:

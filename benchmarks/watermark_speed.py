@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import wm_v1
 from benchmarks.watermark_dwtdct import DwtDct, load
 from overlay.frames import BGRImage
-from overlay.watermark import Detector, Embedder, Payload
+from overlay.watermark import FORMAT_VERSION, Detector, Embedder, Payload
 from overlay.watermark.clips import pan_zoom
 from overlay.watermark.detect import SEARCH_EVERY
 
@@ -68,7 +68,7 @@ def _timed(fn: Callable[..., object], *args: object) -> Sample:
 
 def _embedders(size: tuple[int, int]) -> dict[str, _Embedder]:
     return {
-        "v2": Embedder(Payload(2, True, "1a2b3c4d"), size),
+        "v2": Embedder(Payload(FORMAT_VERSION, True, "1a2b3c4d"), size),
         "v1": wm_v1.Embedder(wm_v1.Payload(1, True, "1a2b3c4d"), size),
     }
 

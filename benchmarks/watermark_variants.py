@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.watermark_attacks import ATTACKS, encode, scan
 from overlay.frames import BGRImage
-from overlay.watermark import Payload, embed
+from overlay.watermark import FORMAT_VERSION, Payload, embed
 from overlay.watermark.clips import pan_zoom
 
 SIZE = (1280, 720)
@@ -92,7 +92,7 @@ def run(
         cpu: list[float] = []
         found = dict.fromkeys(ATTACK_NAMES, 0)
         for n, (_, plain) in enumerate(clips.items()):
-            payload = Payload(2, True, f"{(0x1234567 * (n + 1)) & 0xFFFFFFFF:08x}")
+            payload = Payload(FORMAT_VERSION, True, f"{(0x1234567 * (n + 1)) & 0xFFFFFFFF:08x}")
             embedder = cls(payload, SIZE)
             marked = []
             for frame in plain:

@@ -1,4 +1,4 @@
-"""The keyed cell layout shared by the embedder and the detector (format 2).
+"""The keyed cell layout shared by the embedder and the detector (format 3).
 
 The mark lives on a grid of square cells whose side is ``height / CELLS_PER_HEIGHT``
 pixels of the frame it is embedded in, anchored at the frame's top-left corner: 30 px at
@@ -13,10 +13,12 @@ picture puts it, so the picture's own texture neither masks nor fights the mark,
 additive mark at this coarse scale cannot do (measured in ``docs/watermark.md``).
 
 Blocks are numbered column by column from the top-left; block ``n`` carries coded bit
-``bit[n]`` = a keyed permutation of the code applied to ``n % CODED_BITS``, so every
-seven block columns (a third of a 16:9 frame) hold the whole code once, neighbouring
-blocks carry far-apart bits, and a crop or a covered region erases scattered bits of one
-copy. A 16:9 frame has 24 x 21 = 504 blocks: each of the 158 coded bits three times.
+``bit[n]`` = a keyed permutation of the code applied to ``n % CODED_BITS``, so
+neighbouring blocks carry far-apart bits and a crop or a covered region erases bits
+scattered along the code, which its free distance absorbs. A 16:9 frame has 24 x 21 =
+504 blocks: each of the 498 coded bits once, six of them twice (format 2 repeated a
+shorter code's 158 bits three times; a longer code reads more from the same blocks,
+see ``overlay.watermark.ecc``).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ __all__ = [
 
 #: The public detection key, shipped so that anyone can detect the mark:
 #: SHA-256 of "overlay public watermark detection key, format 1" (the key stays; the
-#: layout of format 2 is derived from it under other labels).
+#: layouts of formats 2 and 3 are derived from it under other labels).
 PUBLIC_KEY = bytes.fromhex("fd57e9207d3476d7a67c41413c512aef15fab83b959e1460c800c24054415255")
 #: Cells per frame height: 30 px cells at 720p, 45 px at 1080p, 15 px at 360p.
 CELLS_PER_HEIGHT = 24
@@ -62,7 +64,7 @@ STEP = 6.0
 #: Coded payload bits.
 CODED_BITS = coded_length(PAYLOAD_BITS)
 #: The layout's derivation label (a new format draws a new layout from the same key).
-FORMAT_LABEL = b"format-2/"
+FORMAT_LABEL = b"format-3/"
 F32 = npt.NDArray[np.float32]
 
 

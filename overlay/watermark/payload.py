@@ -36,7 +36,7 @@ __all__ = [
     "unpack",
 ]
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 VERSION_BITS = 4
 CHECK_BITS = 36
 PAYLOAD_BITS = VERSION_BITS + 1 + SESSION_ID_BITS + CHECK_BITS
@@ -50,7 +50,8 @@ class Payload:
     """A decoded payload.
 
     Attributes:
-        version: the format version (2: cell pairs of height/24, see ``docs/watermark.md``).
+        version: the format version (3: cell pairs of height/24 carrying a K=11, rate-1/6
+            convolutional code, see ``docs/watermark.md``).
         ai_generated: the AI-generated flag.
         sealed_id: the session id as sealed by the installation key (8 hex chars).
     """

@@ -29,7 +29,7 @@ from overlay.watermark.detect import (
     working_grey,
     working_size,
 )
-from overlay.watermark.ecc import TAIL, decode, encode
+from overlay.watermark.ecc import TAIL, coded_length, decode, encode
 from overlay.watermark.lattice import LatticeScorer
 from overlay.watermark.payload import PAYLOAD_BITS, unpack
 from overlay.watermark.pyramid import GreyPyramid
@@ -440,12 +440,12 @@ def test_the_lattice_comparison_sees_other_sums(
 
 def _reference_decode(soft: npt.NDArray[np.float64], bits: int) -> npt.NDArray[np.uint8]:
     """The decoder as first written (sort the candidates; later, larger writes win)."""
-    from overlay.watermark.ecc import _STATES, _trellis
+    from overlay.watermark.ecc import _STATES, RATE, _trellis
 
     nxt, out = _trellis()
     steps = bits + TAIL
-    pairs = np.zeros((steps, 2))
-    flat = soft[: 2 * steps]
+    pairs = np.zeros((steps, RATE))
+    flat = soft[: RATE * steps]
     pairs.reshape(-1)[: flat.size] = flat
     metric = np.full(_STATES, -np.inf)
     metric[0] = 0.0
@@ -477,7 +477,7 @@ def test_decode_gives_the_same_bits_as_the_reference_decoder() -> None:
     rng = np.random.default_rng(3)
     for trial in range(400):
         bits = int(rng.integers(1, PAYLOAD_BITS + 1))
-        n = 2 * (bits + TAIL)
+        n = coded_length(bits)
         soft = rng.normal(size=n)
         if trial % 3 == 1:  # erasures: ties everywhere
             soft[rng.random(n) < 0.6] = 0.0

@@ -65,3 +65,38 @@ def test_random_soft_bits_never_pass_the_check() -> None:
         for _ in range(300)
     )
     assert passed == 0
+
+
+def _distance_spectrum(generators: tuple[int, ...], k: int) -> tuple[int, int]:
+    """(free distance, paths at it) of a rate-1/n convolutional code: the weights of
+    the paths that leave the zero state and first return to it (a dynamic program over
+    states and weights; no zero-weight cycle, so the search ends)."""
+    states = 1 << (k - 1)
+    weight = [sum(bin(f & g).count("1") & 1 for g in generators) for f in range(1 << k)]
+    limit = 12 * len(generators)
+    count = np.zeros((states, limit + 1))
+    start = 1 << (k - 1)  # input 1 from the zero state
+    count[start >> 1, weight[start]] = 1
+    returned = np.zeros(limit + 1)
+    while count.any():
+        moved = np.zeros_like(count)
+        for s in np.nonzero(count.any(axis=1))[0]:
+            for u in (0, 1):
+                f = (u << (k - 1)) | int(s)
+                w = weight[f]
+                moved[f >> 1, w:] += count[s, : limit + 1 - w]
+        returned += moved[0]
+        moved[0] = 0
+        count = moved
+    free = int(np.nonzero(returned)[0][0])
+    return free, int(returned[free])
+
+
+def test_the_code_has_the_free_distance_its_docs_claim() -> None:
+    assert ecc.coded_length(PAYLOAD_BITS) == 498  # fills the 504 blocks of 16:9 once
+    assert _distance_spectrum(ecc.GENERATORS, ecc.K) == (42, 1)
+
+
+def test_format_2s_code_repeated_three_times_had_a_smaller_free_distance() -> None:
+    # The twin: the code format 2 sent three times over the same blocks.
+    assert _distance_spectrum((0o171, 0o133) * 3, 7) == (30, 11)

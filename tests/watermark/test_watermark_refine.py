@@ -17,11 +17,11 @@ import pytest
 from skimage import data
 
 from overlay.frames import BGRImage
-from overlay.watermark import Detector, Embedder, Payload
+from overlay.watermark import FORMAT_VERSION, Detector, Embedder, Payload
 from overlay.watermark.clips import pan_zoom
 
 SIZE = (1280, 720)
-PAYLOAD = Payload(2, True, "5eed1236")
+PAYLOAD = Payload(FORMAT_VERSION, True, "5eed1236")
 FRAMES = 16
 
 

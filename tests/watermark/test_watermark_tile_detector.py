@@ -13,7 +13,7 @@ from watermark_content import PAYLOAD, SIZE, clip, picture
 from overlay import verify as verify_module
 from overlay.frames import BGRImage
 from overlay.verify import CHECKPOINTS, TILES, scan_frames
-from overlay.watermark import Detector, Embedder, Payload
+from overlay.watermark import FORMAT_VERSION, Detector, Embedder, Payload
 from overlay.watermark.detect import READS
 from overlay.watermark.tiles import SHARP_FRAMES, TileDetector
 
@@ -121,7 +121,10 @@ def two_marks() -> tuple[list[BGRImage], Payload, Payload]:
     """A tile whose every 4th frame is sharp and carries one payload, the 3 between
     blurred a little and carrying another (as a screen recording's B-frames carry the
     mark less well than the frames coded at a finer quantiser)."""
-    sharp, blurred = Payload(2, True, "5eed0001"), Payload(2, True, "5eed0002")
+    sharp, blurred = (
+        Payload(FORMAT_VERSION, True, "5eed0001"),
+        Payload(FORMAT_VERSION, True, "5eed0002"),
+    )
     embedders = {p: Embedder(p, SIZE) for p in (sharp, blurred)}
     frames = []
     for i, f in enumerate(clip("chelsea", 60, seed=3)):

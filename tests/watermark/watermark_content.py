@@ -9,11 +9,11 @@ import numpy as np
 from skimage import data
 
 from overlay.frames import BGRImage
-from overlay.watermark import Payload
+from overlay.watermark import FORMAT_VERSION, Payload
 from overlay.watermark.clips import pan_zoom
 
 SIZE = (1280, 720)
-PAYLOAD = Payload(2, True, "1a2b3c4d")
+PAYLOAD = Payload(FORMAT_VERSION, True, "1a2b3c4d")
 
 
 def picture(name: str) -> BGRImage:
