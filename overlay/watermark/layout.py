@@ -65,6 +65,10 @@ STEP = 6.0
 CODED_BITS = coded_length(PAYLOAD_BITS)
 #: The layout's derivation label (a new format draws a new layout from the same key).
 FORMAT_LABEL = b"format-3/"
+#: The chips' and dithers' label: format 2's, kept by format 3 (which changed only the
+#: code and the bit order), so a format-2 mark still scores on format 3's lattice:
+#: ``verify`` reports it present (an AI disclosure) though its payload is not read.
+LATTICE_LABEL = b"format-2/"
 F32 = npt.NDArray[np.float32]
 
 
@@ -86,7 +90,7 @@ class Layout:
 
 
 def _rng(key: bytes, label: bytes) -> np.random.Generator:
-    seed = hashlib.sha256(key + b"/" + FORMAT_LABEL + label).digest()
+    seed = hashlib.sha256(key + b"/" + label).digest()
     return np.random.default_rng(np.frombuffer(seed, dtype=np.uint32))
 
 
@@ -95,11 +99,13 @@ def get_layout(public_key: bytes) -> Layout:
     """The (cached) layout derived from ``public_key``."""
     blocks = BLOCK_ROWS * MAX_BLOCK_COLUMNS
     cells = BLOCK[0] * BLOCK[1]
-    rng = _rng(public_key, b"chips")
+    rng = _rng(public_key, LATTICE_LABEL + b"chips")
     base = np.array([1.0] * (cells // 2) + [-1.0] * (cells - cells // 2), np.float32)
     chips = np.stack([rng.permutation(base) for _ in range(blocks)]).astype(np.float32)
-    dither = _rng(public_key, b"dither").uniform(0.0, STEP, blocks).astype(np.float32)
-    order = _rng(public_key, b"bits").permutation(CODED_BITS)
+    dither = (
+        _rng(public_key, LATTICE_LABEL + b"dither").uniform(0.0, STEP, blocks).astype(np.float32)
+    )
+    order = _rng(public_key, FORMAT_LABEL + b"bits").permutation(CODED_BITS)
     bit = order[np.arange(blocks) % CODED_BITS].astype(np.int64)
     return Layout(chips, dither, bit)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -11,7 +13,7 @@ import pytest
 from watermark_content import PAYLOAD, SIZE, clip, picture
 
 from overlay.frames import BGRImage
-from overlay.watermark import Detector, Embedder, embed
+from overlay.watermark import PUBLIC_KEY, Detector, Embedder, embed, layout
 from overlay.watermark.detect import Detection
 from overlay.watermark.embed import RATE
 
@@ -226,6 +228,48 @@ def test_a_mark_made_with_another_key_is_not_detected(coffee_clip: list[BGRImage
     frames = [other.apply(f.copy()) for f in coffee_clip[:2]]
     assert detect(frames, OTHER_KEY).detected
     assert not detect(frames).detected
+
+
+def _format_2(
+    public_key: bytes,
+) -> tuple[Callable[[npt.NDArray[np.uint8]], npt.NDArray[np.uint8]], layout.Layout]:
+    """Format 2's code (K=7, rate 1/2, 171 and 133 octal, zero tail) and layout (its
+    bit order over 158 coded bits; the chips and dithers format 3 kept), as format 2
+    embedded them."""
+
+    def encode(bits: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        state, out = 0, []
+        for u in [*bits.tolist(), *([0] * 6)]:
+            full = (int(u) << 6) | state
+            out += [bin(full & g).count("1") & 1 for g in (0o171, 0o133)]
+            state = full >> 1
+        return np.array(out, np.uint8)
+
+    seed = hashlib.sha256(public_key + b"/format-2/bits").digest()
+    order = np.random.default_rng(np.frombuffer(seed, dtype=np.uint32)).permutation(158)
+    now = layout.get_layout(public_key)
+    bit = order[np.arange(now.bit.size) % 158].astype(np.int64)
+    return encode, layout.Layout(now.chips, now.dither, bit)
+
+
+def test_a_format_2_mark_is_present_though_its_payload_is_not_read(
+    coffee_clip: list[BGRImage], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Format 3 kept format 2's chips and dithers (it changed the code and the bit
+    # order), so a recording made before it still shows an AI disclosure: present by the
+    # lattice score, without a session id.
+    encode, old = _format_2(PUBLIC_KEY)
+    with monkeypatch.context() as patch:
+        patch.setattr(embed, "encode", encode)
+        patch.setattr(embed, "get_layout", lambda key: old)
+        embedder = Embedder(PAYLOAD, SIZE)
+        frames = [embedder.apply(f.copy()) for f in coffee_clip[:2]]
+    result = detect(frames)
+    assert result.present and result.score >= result.presence_threshold
+    assert not result.detected and result.payload is None
+    # The twin: format 3's own mark on the same frames is read.
+    embedder = Embedder(PAYLOAD, SIZE)
+    assert detect([embedder.apply(f.copy()) for f in coffee_clip[:2]]).payload == PAYLOAD
 
 
 @pytest.mark.parametrize("level", [0, 128, 255])
