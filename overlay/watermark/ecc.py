@@ -102,11 +102,11 @@ def decode_many(soft: npt.NDArray[np.float64], bits: int) -> npt.NDArray[np.uint
     metric = np.full((n, _HALF, 2), -np.inf)
     metric[:, 0, 0] = 0.0
     second = np.zeros((steps, n, 2, _HALF), np.bool_)  # the odd predecessor won
+    cand = np.empty((n, 2, _HALF, 2))
     for t in range(steps):
-        cand = metric[:, None] + gains[:, t]
-        odd = cand[..., 1] >= cand[..., 0]
-        second[t] = odd
-        metric = np.where(odd, cand[..., 1], cand[..., 0]).reshape(n, _HALF, 2)
+        np.add(metric[:, None], gains[:, t], out=cand)
+        np.greater_equal(cand[..., 1], cand[..., 0], out=second[t])
+        metric = np.maximum(cand[..., 1], cand[..., 0]).reshape(n, _HALF, 2)
     back = second.reshape(steps, n, _STATES).transpose(1, 0, 2)
     decoded = np.zeros((n, steps), np.uint8)
     for row in range(n):
