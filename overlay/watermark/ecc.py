@@ -146,8 +146,9 @@ def decode_list(soft: npt.NDArray[np.float64], bits: int, size: int) -> list[npt
     low, high = state % _HALF, state // _HALF
     pred = np.stack([2 * low, 2 * low + 1], axis=1)  # (next state, parity)
     came = np.zeros((steps, _STATES, size), np.int64)  # parity * size + rank
+    into = gains[:, high, low][..., None]  # (step, next state, parity, 1)
     for t in range(steps):
-        cand = (metric[pred] + gains[t][high, low][:, :, None]).reshape(_STATES, 2 * size)
+        cand = (metric[pred] + into[t]).reshape(_STATES, 2 * size)
         order = np.argsort(-cand, axis=1, kind="stable")[:, :size]
         metric = np.take_along_axis(cand, order, axis=1)
         came[t] = order
