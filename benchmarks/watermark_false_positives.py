@@ -1,4 +1,4 @@
-"""False positives: unmarked windows must never read as marked (format 2).
+"""False positives: unmarked windows must never read as marked (the current format).
 
     python benchmarks/watermark_false_positives.py [--windows 10000] [--frames 4]
         [--max-seconds S] [--seed 0] [--tile]
@@ -14,10 +14,10 @@ reached the presence threshold). Kinds, in equal shares (round robin):
 - photos: every bundled scikit-image picture, random zoom, pan, flip and sensor noise;
 - flat: black, white or a random grey, with and without noise;
 - noise: uniform, Gaussian, blurred Gaussian;
-- other public key: photos marked by format 2 under a different public key;
+- other public key: photos marked by the current format under a different public key;
 - re-encoded footage: photos with a pan through x264 CRF 23-35 at 640x360;
 - format 1 marked: photos marked by the frozen format-1 embedder (``benchmarks/wm_v1``):
-  another format must not read as format 2.
+  another format must not read as the current one.
 
 A control (``--controls``, default 12) runs the same search on photos marked with the
 public key at 1280x720 and scaled to 640x360: they must be detected. ``--max-seconds``
@@ -175,7 +175,7 @@ def main() -> None:
         "photos": photo,
         "flat": flat,
         "noise": noise,
-        "other public key (v2)": other_key,
+        "other public key": other_key,
         "photos, x264 CRF 23-35": reencoded,
         "format 1 marked (wm_v1)": format_1,
     }
@@ -232,7 +232,7 @@ def main() -> None:
                 hit |= result.detected and result.payload == embedder.payload
         found += hit
     print(
-        f"watermark false positives (format 2): {done} windows of {frames_n} frames at "
+        f"watermark false positives (format {FORMAT_VERSION}): {done} windows of {frames_n} frames at "
         f"{SIZE[0]}x{SIZE[1]}, searched after frames {checkpoints} (full geometry search "
         f"on every {SEARCH_EVERY}th frame from the first), seed {args.seed}, {elapsed:.0f} s "
         f"({elapsed / max(done, 1):.2f} s per window)"
