@@ -222,6 +222,9 @@ class Embedder:
         self._fine_grey = np.zeros(fine, np.uint8)
         self._fine_small = np.full(fine, BIAS, np.uint8)
         self._flat_levels = int(self.flat)
+        #: The fine cap's bounds at the flat limit, around ``BIAS`` (OpenCV scalars).
+        self._upper_bias = _scalar(BIAS + self._flat_levels)
+        self._lower_bias = _scalar(BIAS - self._flat_levels)
         self._fine_upper = np.full(fine, BIAS + self._flat_levels, np.uint8)
         self._fine_lower = np.full(fine, BIAS - self._flat_levels, np.uint8)
         #: The fine cap's working planes (uint8: the blur, then the texture, then the
@@ -334,8 +337,8 @@ class Embedder:
         # Held to the smallest cap around: after the upsampling a pixel keeps the cap
         # measured at its own fine pixel (see ``FINE_SPREAD``).
         cv2.erode(over, self._spread, dst=over, borderType=cv2.BORDER_REFLECT)
-        cv2.add(over, _scalar(BIAS + flat), dst=self._fine_upper[rows])
-        cv2.subtract(_scalar(BIAS - flat), over, dst=self._fine_lower[rows])
+        cv2.add(over, self._upper_bias, dst=self._fine_upper[rows])
+        cv2.subtract(self._lower_bias, over, dst=self._fine_lower[rows])
         # The fit plans with it: its per-pixel cap is lowered to the fine cap's mean over
         # each fit pixel, so the refinement puts back, in the cells that can take it,
         # what the fine cap will hold back.

@@ -63,7 +63,8 @@ MAX_BLOCK_COLUMNS = 32
 STEP = 6.0
 #: Coded payload bits.
 CODED_BITS = coded_length(PAYLOAD_BITS)
-#: The layout's derivation label (a new format draws a new layout from the same key).
+#: The bit order's derivation label (a format with a new code draws its own order from
+#: the same key).
 FORMAT_LABEL = b"format-3/"
 #: The chips' and dithers' label: format 2's, kept by format 3 (which changed only the
 #: code and the bit order), so a format-2 mark still scores on format 3's lattice:
