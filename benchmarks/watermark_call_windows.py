@@ -115,14 +115,22 @@ def true_geometry(
     )
 
 
-def information(detector: Detector, coded: np.ndarray) -> float:
-    """Bits of information the window's blocks carry about their coded bits at the
-    nominal geometry (see the module doc: the best linear metric's GMI, summed)."""
+def _signed(detector: Detector, coded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each block's soft value at the nominal geometry (its mean over the frames it was
+    seen in) signed by its coded bit (positive: on its bit's side), and whether it was
+    seen."""
     geo = detector._geo[0]
     c1, s1 = (np.take(detector._sums[0][k], geo.value[0]) for k in (0, 1))
     count = np.take(detector._seen[0], geo.pos[0])
     value = -(c1 * geo.rot[0] + s1 * geo.rot[1]) / np.maximum(count, 1.0)
-    signed = (value * (2.0 * coded[detector._bits[geo.ids]] - 1.0))[count > 0]
+    return value * (2.0 * coded[detector._bits[geo.ids]] - 1.0), count > 0
+
+
+def information(detector: Detector, coded: np.ndarray) -> float:
+    """Bits of information the window's blocks carry about their coded bits at the
+    nominal geometry (see the module doc: the best linear metric's GMI, summed)."""
+    signed, seen = _signed(detector, coded)
+    signed = signed[seen]
     per_block = max(
         1.0 - float(np.mean(np.logaddexp(0.0, -a * signed))) / np.log(2.0)
         for a in np.geomspace(0.05, 50.0, 120)
@@ -132,12 +140,8 @@ def information(detector: Detector, coded: np.ndarray) -> float:
 
 def _blocks(detector: Detector, coded: np.ndarray) -> np.ndarray:
     """1 where a block (in view) leans to its coded bit's side, 0 where not, NaN out of view."""
-    geo = detector._geo[0]
-    c1, s1 = (np.take(detector._sums[0][k], geo.value[0]) for k in (0, 1))
-    seen = np.take(detector._seen[0], geo.pos[0]) > 0
-    value = -(c1 * geo.rot[0] + s1 * geo.rot[1])
-    sign = 2.0 * coded[detector._bits[geo.ids]] - 1.0
-    return np.where(seen, (value * sign > 0).astype(np.float64), np.nan)
+    signed, seen = _signed(detector, coded)
+    return np.where(seen, (signed > 0).astype(np.float64), np.nan)
 
 
 def message_of(coded: np.ndarray) -> np.ndarray:
