@@ -87,6 +87,36 @@ def test_verify_reports_a_tampered_recording(
     assert not report["c2pa"]["valid"] and report["c2pa"]["reason"]
 
 
+def _lossless(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    out = tmp_path / "a.mkv"
+    args = ["--sink", f"file:{out}", "--frames", "60", "--size", "640x360", "--no-pace"]
+    assert main(["run", "--source", "synthetic", "--no-face-tag", *args, "--json"]) == 0
+    capsys.readouterr()
+    return out
+
+
+def test_verify_of_a_lossless_mkv_recording_says_c2pa_is_absent_not_failed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # C2PA has no place for a manifest in Matroska: overlay's own lossless recording must
+    # not exit 3 ("a provenance record failed") for it; its frames match the frame log.
+    code, report = _verify(capsys, str(_lossless(tmp_path, capsys)))
+    assert code == 0, report["c2pa"]
+    assert report["watermark"]["detected"]
+    assert not report["c2pa"]["present"] and ".mkv" in report["c2pa"]["reason"]
+    assert report["frames"]["valid"] and report["manifest"]["valid"]
+
+
+def test_verify_strict_of_a_lossless_mkv_recording_fails_on_the_absent_c2pa(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The twin: --strict asks for every record, so the absent C2PA manifest fails there.
+    code = main(["verify", str(_lossless(tmp_path, capsys)), "--strict"])
+    out = capsys.readouterr()
+    assert code == 3
+    assert "c2pa: C2PA has no place for a manifest in a .mkv file" in out.err + out.out
+
+
 def test_verify_of_unmarked_content_finds_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,10 +11,18 @@ from overlay.provenance.checks.common import SID, PathLike, fail
 from overlay.provenance.checks.manifest import ManifestCheck, manifest_body
 from overlay.provenance.naming import find_session
 
-__all__ = ["NO_MANIFEST", "C2paCheck", "Signer", "check_c2pa"]
+__all__ = ["NO_MANIFEST", "C2paCheck", "Signer", "check_c2pa", "not_supported"]
 
 #: The reason when a file carries no C2PA manifest (the record is absent, not damaged).
 NO_MANIFEST = "no C2PA manifest in the file"
+
+
+def not_supported(path: Path) -> str:
+    """The reason when C2PA has no place for a manifest in a file of this type (overlay's
+    own lossless .mkv recordings among them): the record is absent, not damaged (an
+    .mkv recording's frames are checked against the session's frame log instead)."""
+    kind = path.suffix.lower() or "this type of"
+    return f"C2PA has no place for a manifest in a {kind} file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +95,8 @@ def _read_c2pa(path: Path) -> tuple[str | None, dict[str, Any] | None, list[str]
         text = str(exc).strip() or type(exc).__name__
         if "ManifestNotFound" in type(exc).__name__ or "not found" in text.lower():
             return None, None, [], NO_MANIFEST
+        if "NotSupported" in type(exc).__name__:
+            return None, None, [], not_supported(path)
         return None, None, [], f"C2PA could not read the file ({text[:200]})"
     failures: list[str] = []
     section = results.get("activeManifest") or {}
@@ -126,7 +136,8 @@ def check_c2pa(
     state, active, failures, error = _read_c2pa(path)
     result = replace(result, state=state)
     if error:
-        return fail(replace(result, present=error != NO_MANIFEST), error)
+        absent = error in (NO_MANIFEST, not_supported(path))
+        return fail(replace(result, present=not absent), error)
     result = replace(result, untrusted="signingCredential.untrusted" in failures)
     serious = [f for f in failures if f != "signingCredential.untrusted"]
     if state not in ("Valid", "Trusted") or serious or active is None:
