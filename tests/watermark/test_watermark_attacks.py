@@ -23,11 +23,16 @@ CASES = [
     "640x360 x264 crf23",
     "640x360 vp8 300k rt",
     "640x360 vp9 300k rt",
+    "640x360 x264 crf35",
+    "640x360 x264 300k rt",
+    "640x360 av1 300k",
     "crop 10% left",
     "crop 10% top",
     "crop 10% right zoomed",
+    "crop 10% bottom zoomed",
     "brightness +20",
     "brightness -20",
+    "gamma 0.8",
     "gamma 1.25",
 ]
 
