@@ -11,18 +11,18 @@ from overlay.provenance.checks.common import SID, PathLike, fail
 from overlay.provenance.checks.manifest import ManifestCheck, manifest_body
 from overlay.provenance.naming import find_session
 
-__all__ = ["NO_MANIFEST", "C2paCheck", "Signer", "check_c2pa", "not_supported"]
+__all__ = ["NO_MANIFEST", "C2paCheck", "Signer", "check_c2pa"]
 
 #: The reason when a file carries no C2PA manifest (the record is absent, not damaged).
 NO_MANIFEST = "no C2PA manifest in the file"
 
 
-def not_supported(path: Path) -> str:
+def _not_supported(path: Path) -> str:
     """The reason when C2PA has no place for a manifest in a file of this type (overlay's
     own lossless .mkv recordings among them): the record is absent, not damaged (an
-    .mkv recording's frames are checked against the session's frame log instead)."""
-    kind = path.suffix.lower() or "this type of"
-    return f"C2PA has no place for a manifest in a {kind} file"
+    .mkv recording's frames are matched against the session's frame log instead)."""
+    what = f"a {path.suffix.lower()} file" if path.suffix else "a file of this type"
+    return f"C2PA has no place for a manifest in {what}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +96,7 @@ def _read_c2pa(path: Path) -> tuple[str | None, dict[str, Any] | None, list[str]
         if "ManifestNotFound" in type(exc).__name__ or "not found" in text.lower():
             return None, None, [], NO_MANIFEST
         if "NotSupported" in type(exc).__name__:
-            return None, None, [], not_supported(path)
+            return None, None, [], _not_supported(path)
         return None, None, [], f"C2PA could not read the file ({text[:200]})"
     failures: list[str] = []
     section = results.get("activeManifest") or {}
@@ -136,7 +136,7 @@ def check_c2pa(
     state, active, failures, error = _read_c2pa(path)
     result = replace(result, state=state)
     if error:
-        absent = error in (NO_MANIFEST, not_supported(path))
+        absent = error in (NO_MANIFEST, _not_supported(path))
         return fail(replace(result, present=not absent), error)
     result = replace(result, untrusted="signingCredential.untrusted" in failures)
     serious = [f for f in failures if f != "signingCredential.untrusted"]
