@@ -250,10 +250,13 @@ def main() -> None:
         n_frames = len(marked)
 
         rows: dict[str, tuple[Path, Path | None]] = {
-            "lossless output (virtual camera)": (out_dir / f"{name}.mkv", None),
+            "lossless output (virtual camera)": (
+                out_dir / f"{name}.mkv",
+                lossless(out_dir / name, "twin", plain),
+            ),
             "the user's recording (.mp4, CRF 18)": (
                 out_dir / f"{name}.mp4",
-                write_lossless(out_dir / f"{name}-twin-sent.avi", plain),
+                lossless(out_dir / name, "twin", _x264(plain, 18)),
             ),
         }
         # One attack at a time, written and read back before the next (memory).
@@ -267,7 +270,7 @@ def main() -> None:
             m_path = lossless(out_dir / name, "marked", got)
             got, _ = call(plain, setting)
             rows[f"call {setting} ({figures})"] = (m_path, lossless(out_dir / name, "twin", got))
-        del got, marked, plain
+        del marked, plain
         for what, (m_path, t_path) in rows.items():
             m = verify(m_path)
             t = verify(t_path) if t_path is not None else None
