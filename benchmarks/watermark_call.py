@@ -51,7 +51,7 @@ from overlay.pipeline import Pipeline
 from overlay.session import Session
 from overlay.sinks.memory import MemorySink
 from overlay.sources.avatar import AvatarSource
-from overlay.sources.base import BaseSource
+from overlay.sources.base import BaseSource, FrameSource
 from overlay.sources.synthetic import SyntheticSource
 from overlay.stamps import WatermarkStamp, default_stamps
 from overlay.stamps.watermark import installation_key
@@ -108,20 +108,23 @@ def source_frames(content: str, frames: int, seed: int = 0) -> Iterator[BGRImage
             yield frame.image.copy()
 
 
-def session_clip(
-    content: str, frames: int, session: Session, *, watermark: bool = True
-) -> list[BGRImage]:
-    """The pipeline's output for ``content``: default stamps, or all but the watermark."""
+def stamped(source: FrameSource, session: Session, *, watermark: bool = True) -> list[BGRImage]:
+    """The pipeline's output for ``source``: default stamps, or all but the watermark."""
     stamps = default_stamps(session, BannerConfig())
     if not watermark:
         stamps = [s for s in stamps if not isinstance(s, WatermarkStamp)]
     sink = MemorySink(session.size)
-    with Pipeline(
-        ClipSource(source_frames(content, frames)), [sink], session=session, stamps=stamps
-    ) as p:
+    with Pipeline(source, [sink], session=session, stamps=stamps) as p:
         while p.step() is not None:
             pass
     return sink.images
+
+
+def session_clip(
+    content: str, frames: int, session: Session, *, watermark: bool = True
+) -> list[BGRImage]:
+    """The pipeline's output for ``content``: default stamps, or all but the watermark."""
+    return stamped(ClipSource(source_frames(content, frames)), session, watermark=watermark)
 
 
 def write_lossless(path: Path, frames: Iterable[BGRImage], fps: float = FPS) -> Path:

@@ -50,16 +50,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from watermark_attacks import encode, paste, zoom_back
-from watermark_call import write_lossless
+from watermark_call import stamped, write_lossless
 
 from overlay.callsim import through_call
-from overlay.config import BannerConfig
 from overlay.frames import BGRImage
-from overlay.pipeline import Pipeline
 from overlay.session import Session
-from overlay.sinks.memory import MemorySink
 from overlay.sources import SourceOptions, open_source
-from overlay.stamps import WatermarkStamp, default_stamps
 
 FOOTAGE = ("bikes", "bigbuckbunny")
 #: name -> (codec, bit/s, size the sender sends): the issue's eight, and its 720p target.
@@ -174,16 +170,8 @@ def decode(path: Path) -> list[BGRImage]:
 
 def twin(clip: Path, session_id: str) -> list[BGRImage]:
     """The clip through the default stamps without the watermark (in process)."""
-    session = Session((1280, 720), 30.0, id=session_id)
-    stamps = [
-        s for s in default_stamps(session, BannerConfig()) if not isinstance(s, WatermarkStamp)
-    ]
-    sink = MemorySink(session.size)
     source = open_source(f"file:{clip}", SourceOptions(loop=False))
-    with Pipeline(source, [sink], session=session, stamps=stamps) as p:
-        while p.step() is not None:
-            pass
-    return sink.images
+    return stamped(source, Session((1280, 720), 30.0, id=session_id), watermark=False)
 
 
 # -- what happens to the output after it leaves --------------------------------------------
