@@ -171,10 +171,7 @@ def call_trials(
                     yield n, content, a / FPS, b / FPS, str(z["sealed"]), z["frames"]
                 continue
             if clips is None:
-                clips = (
-                    session_clip(content, longest, session),
-                    session_clip(content, longest, session, watermark=False),
-                )
+                clips = session_clip(content, longest, session)
             marked, plain = clips
             total = b + round(AFTER * FPS)
             shown = [
@@ -268,7 +265,7 @@ def part_grid(seconds: float, use_call: bool) -> None:
     n = round(seconds * FPS)
     card = round(2.0 * FPS)  # the session's start card (MIN_START_CARD_SECONDS): a call
     session = Session((1280, 720), FPS, id="5eed0001")  # in progress shows the content
-    marked = through(session_clip("astronaut", n + card, session)[card:], use_call)
+    marked = through(session_clip("astronaut", n + card, session)[0][card:], use_call)
     others = (source_frames(p, n, seed=i) for i, p in enumerate(("chelsea", "rocket", "camera")))
     pages = (grid([*three, m]) for *three, m in zip(*others, marked, strict=True))
     stream = StreamDetector()

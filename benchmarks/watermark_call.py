@@ -46,14 +46,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from overlay.callsim import CallResult, through_call
 from overlay.config import BannerConfig
-from overlay.frames import BGRImage
+from overlay.frames import BGRImage, Frame
 from overlay.pipeline import Pipeline
 from overlay.session import Session
 from overlay.sinks.memory import MemorySink
 from overlay.sources.avatar import AvatarSource
 from overlay.sources.base import BaseSource, FrameSource
 from overlay.sources.synthetic import SyntheticSource
-from overlay.stamps import WatermarkStamp, default_stamps
+from overlay.stamps import Stamp, WatermarkStamp, default_stamps
 from overlay.stamps.watermark import installation_key
 from overlay.verify import verify
 from overlay.watermark.clips import pan_zoom
@@ -108,23 +108,45 @@ def source_frames(content: str, frames: int, seed: int = 0) -> Iterator[BGRImage
             yield frame.image.copy()
 
 
-def stamped(source: FrameSource, session: Session, *, watermark: bool = True) -> list[BGRImage]:
-    """The pipeline's output for ``source``: default stamps, or all but the watermark."""
-    stamps = default_stamps(session, BannerConfig())
-    if not watermark:
-        stamps = [s for s in stamps if not isinstance(s, WatermarkStamp)]
+class _Tap:
+    """A stamp that keeps a copy of every frame as it reaches it."""
+
+    name = "tap"
+
+    def __init__(self) -> None:
+        self.images: list[BGRImage] = []
+
+    def apply(self, frame: Frame) -> Frame:
+        self.images.append(frame.image.copy())
+        return frame
+
+
+def stamped(source: FrameSource, session: Session) -> tuple[list[BGRImage], list[BGRImage]]:
+    """The pipeline's output for ``source`` (default stamps) and its unmarked twin: each
+    frame as it was just before the watermark, the last stamp. One run makes both, so
+    they differ by the watermark alone (two runs would differ in the per-frame mark's
+    capture time too: a few hundred pixels of text a frame, which the call's cost column
+    would count as the watermark's)."""
+    stamps: list[Stamp] = list(default_stamps(session, BannerConfig()))
+    at = next(i for i, s in enumerate(stamps) if isinstance(s, WatermarkStamp))
+    if at != len(stamps) - 1:
+        raise SystemExit("the watermark is no longer the last stamp: the twin needs a new tap")
+    tap = _Tap()
+    stamps.insert(at, tap)
     sink = MemorySink(session.size)
     with Pipeline(source, [sink], session=session, stamps=stamps) as p:
         while p.step() is not None:
             pass
-    return sink.images
+    if len(tap.images) != len(sink.images):
+        raise SystemExit(f"{len(sink.images)} frames sent, {len(tap.images)} tapped")
+    return sink.images, tap.images
 
 
 def session_clip(
-    content: str, frames: int, session: Session, *, watermark: bool = True
-) -> list[BGRImage]:
-    """The pipeline's output for ``content``: default stamps, or all but the watermark."""
-    return stamped(ClipSource(source_frames(content, frames)), session, watermark=watermark)
+    content: str, frames: int, session: Session
+) -> tuple[list[BGRImage], list[BGRImage]]:
+    """The pipeline's output for ``content`` and its unmarked twin (see :func:`stamped`)."""
+    return stamped(ClipSource(source_frames(content, frames)), session)
 
 
 def write_lossless(path: Path, frames: Iterable[BGRImage], fps: float = FPS) -> Path:
@@ -252,8 +274,7 @@ def main() -> None:
     t_start = time.perf_counter()
     for n, content in enumerate(contents):
         session = Session(SIZE, FPS, id=_session_id(n))
-        marked = session_clip(content, n_frames, session)
-        twin = session_clip(content, n_frames, session, watermark=False)
+        marked, twin = session_clip(content, n_frames, session)
 
         def checked(name: str, frames: list[BGRImage], sid: str = session.id) -> Check:
             path = write_lossless(out_dir / f"{name}.avi", frames)

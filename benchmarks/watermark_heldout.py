@@ -169,9 +169,10 @@ def decode(path: Path) -> list[BGRImage]:
 
 
 def twin(clip: Path, session_id: str) -> list[BGRImage]:
-    """The clip through the default stamps without the watermark (in process)."""
+    """The clip through the default stamps, each frame as it was before the watermark
+    (in process)."""
     source = open_source(f"file:{clip}", SourceOptions(loop=False))
-    return stamped(source, Session((1280, 720), 30.0, id=session_id), watermark=False)
+    return stamped(source, Session((1280, 720), 30.0, id=session_id))[1]
 
 
 # -- what happens to the output after it leaves --------------------------------------------
