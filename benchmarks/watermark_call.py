@@ -124,8 +124,9 @@ class _Tap:
 def stamped(source: FrameSource, session: Session) -> tuple[list[BGRImage], list[BGRImage]]:
     """The pipeline's output for ``source`` (default stamps) and its unmarked twin: each
     frame as it was just before the watermark, the last stamp. One run makes both, so
-    they differ by the watermark alone (two runs would differ in the per-frame mark's
-    capture time too: a few hundred pixels of text a frame, which the call's cost column
+    they differ by the watermark alone (two runs also differ in the per-frame mark's
+    capture time, a few hundred pixels of text a frame, and in some frames by more: a
+    mean square error of 4-24 against the watermark's 3, which the call's cost column
     would count as the watermark's)."""
     stamps: list[Stamp] = list(default_stamps(session, BannerConfig()))
     at = next(i for i, s in enumerate(stamps) if isinstance(s, WatermarkStamp))
