@@ -36,6 +36,7 @@ __all__ = [
     "paste",
     "resize",
     "scan",
+    "x264",
     "zoom_back",
 ]
 
@@ -172,7 +173,8 @@ def zoom_back(frames: Frames, side: str, fraction: float = 0.1) -> list[BGRImage
     return [cv2.resize(f[y0:y1, x0:x1], (w, h), interpolation=cv2.INTER_LINEAR) for f in frames]
 
 
-def _x264(crf: int, size: tuple[int, int] = (640, 360)) -> Attack:
+def x264(crf: int, size: tuple[int, int] | None = (640, 360)) -> Attack:
+    """x264 (``veryfast``) at quality ``crf``, at ``size`` (None: the frames' own)."""
     opts = {"crf": str(crf), "preset": "veryfast"}
     return lambda fs: encode(fs, "libx264", size=size, options=opts)[0]
 
@@ -189,16 +191,15 @@ def _rt(codec: str, kbps: int) -> Attack:
 
 
 def _paste_h264(scale: float, at: tuple[float, float]) -> Attack:
-    opts = {"crf": "28", "preset": "veryfast"}
-    return lambda fs: encode(paste(fs, scale, at=at), "libx264", options=opts)[0]
+    return lambda fs: x264(28, None)(paste(fs, scale, at=at))
 
 
 #: name -> attack, as in the issue's target list.
 ATTACKS: dict[str, Attack] = {
     "none": list,
     "640x360": lambda fs: resize(fs, (640, 360)),
-    "640x360 x264 crf23": _x264(23),
-    "640x360 x264 crf35": _x264(35),
+    "640x360 x264 crf23": x264(23),
+    "640x360 x264 crf35": x264(35),
     "640x360 x264 300k rt": _rt("libx264", 300),
     "640x360 vp8 300k rt": _rt("libvpx", 300),
     "640x360 vp9 300k rt": _rt("libvpx-vp9", 300),

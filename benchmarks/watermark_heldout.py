@@ -49,7 +49,7 @@ import av
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from watermark_attacks import encode, paste, zoom_back
+from watermark_attacks import paste, x264, zoom_back
 from watermark_call import stamped, write_lossless
 
 from overlay.callsim import through_call
@@ -65,7 +65,6 @@ SETTINGS: dict[str, tuple[str, int, tuple[int, int]]] = {
     for kbps in (300, 150)
     for w, h in ((640, 360), (1280, 720))
 } | {"vp8 500k 1280x720": ("vp8", 500_000, (1280, 720))}
-X264 = {"preset": "veryfast"}
 
 
 def footage_path(name: str) -> Path:
@@ -176,18 +175,14 @@ def twin(clip: Path, session_id: str) -> list[BGRImage]:
 
 
 # -- what happens to the output after it leaves --------------------------------------------
-def _x264(frames: list[BGRImage], crf: int, size: tuple[int, int] | None = None) -> list[BGRImage]:
-    return encode(frames, "libx264", size=size, options=X264 | {"crf": str(crf)})[0]
-
-
 #: name -> what happens to the lossless output (one at a time: a 250-frame 720p clip is
 #: 0.7 GB, its tile in a 1080p screen 1.5 GB).
 ATTACKS: dict[str, Callable[[list[BGRImage]], list[BGRImage]]] = {
-    "640x360 x264 CRF 35": lambda fs: _x264(fs, 35, (640, 360)),
-    "crop 10% left, zoomed back, x264 CRF 28": lambda fs: _x264(zoom_back(fs, "left"), 28),
-    "crop 10% bottom, zoomed back, x264 CRF 28": lambda fs: _x264(zoom_back(fs, "bottom"), 28),
-    "call tile 45% in 1920x1080, x264 CRF 28": lambda fs: _x264(
-        paste(fs, 0.45, at=(0.55, 0.4)), 28
+    "640x360 x264 CRF 35": x264(35),
+    "crop 10% left, zoomed back, x264 CRF 28": lambda fs: x264(28, None)(zoom_back(fs, "left")),
+    "crop 10% bottom, zoomed back, x264 CRF 28": lambda fs: x264(28, None)(zoom_back(fs, "bottom")),
+    "call tile 45% in 1920x1080, x264 CRF 28": lambda fs: x264(28, None)(
+        paste(fs, 0.45, at=(0.55, 0.4))
     ),
 }
 
@@ -245,7 +240,7 @@ def main() -> None:
             ),
             "the user's recording (.mp4, CRF 18)": (
                 out_dir / f"{name}.mp4",
-                lossless(out_dir / name, "twin", _x264(plain, 18)),
+                lossless(out_dir / name, "twin", x264(18, None)(plain)),
             ),
         }
         # One attack at a time, written and read back before the next (memory).
